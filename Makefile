@@ -1,0 +1,37 @@
+# LMRL — the two commands of the README are `make book` and `make test`; both install first.
+PYTHON ?= python3
+PIP_INSTALL = $(PYTHON) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+JOBS ?= 2
+
+.PHONY: install book serve test release check-release lint bench clean
+
+install:
+	$(PIP_INSTALL)
+
+# Build the book (narrative pages are executed, results cached in _build/.jupyter_cache).
+book: install
+	jupyter-book build . -W -n --keep-going
+	@echo "Open file://$(CURDIR)/_build/html/index.html  (or run 'make serve' for http://localhost:8000)"
+
+serve: book
+	$(PYTHON) -m http.server 8000 --directory _build/html
+
+# The whole test suite: unit tests, every solution notebook (nbmake), the book build, end-to-end grading.
+test: install
+	$(PYTHON) -m pytest -n $(JOBS)
+
+# Regenerate the student notebooks in chapters/ from solutions/ with nbgrader.
+release: install
+	$(PYTHON) -m lmrl_utils.release
+
+check-release:
+	$(PYTHON) -m lmrl_utils.release --check
+
+lint:
+	$(PYTHON) -m ruff check .
+
+bench: install
+	$(PYTHON) bench/time_notebooks.py
+
+clean:
+	rm -rf _build release submitted autograded feedback gradebook.db

@@ -1,0 +1,35 @@
+"""nbgrader settings for LMRL. Run nbgrader from the repository root (see the README's instructor section)."""
+
+c = get_config()  # noqa: F821 -- injected by traitlets when nbgrader loads this file
+
+c.CourseDirectory.course_id = "lmrl"
+# Instructor notebooks (solutions, visible and hidden tests) live in solutions/<assignment>/.
+c.CourseDirectory.source_directory = "solutions"
+# nbgrader's own release folder; the published student notebooks are copied from it into chapters/ by
+# `make release` (python -m lmrl_utils.release), which never lets nbgrader write into chapters/ itself.
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".DS_Store"]
+
+# What students see in place of a solution region.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Autograding: a cell that runs longer than this is interrupted and counts as failed; the rest of the notebook
+# still runs, so one infinite loop costs one exercise, not the submission. Each graded notebook runs in well
+# under 60 s with the solution (see bench/time_notebooks.py).
+c.Execute.timeout = 60
+c.Execute.interrupt_on_timeout = True
+c.Execute.allow_errors = True
+c.Execute.execute_retries = 0
+
+# Feedback must not show hidden tests to students.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "lmrl_utils.feedback.ShortenHiddenTestErrors",  # before ClearHiddenTests, which removes the marker it needs
+    "nbgrader.preprocessors.ClearHiddenTests",
+]
