@@ -23,7 +23,6 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # under 60 s with the solution (see bench/time_notebooks.py).
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
-c.Execute.allow_errors = True
 c.Execute.execute_retries = 0
 
 # Feedback must not show hidden tests to students.
@@ -33,3 +32,7 @@ c.GenerateFeedback.preprocessors = [
     "lmrl_utils.feedback.ShortenHiddenTestErrors",  # before ClearHiddenTests, which removes the marker it needs
     "nbgrader.preprocessors.ClearHiddenTests",
 ]
+
+# A test cell the student deleted is put back (after the cell that preceded it) and run, with a note saying so:
+# deleting a test must neither cost nor earn points.
+c.OverwriteCells.add_missing_cells = True

@@ -112,10 +112,6 @@ def check_written_here(
             if isinstance(node, ast.ImportFrom) and node.module == ref_module:
                 if any(alias.name == name for alias in node.names):
                     raise CheckFailed(f"`{func.__qualname__}` imports the reference `{ref_label}`. {why}")
-            if isinstance(node, ast.Attribute) and node.attr in banned_attrs:
-                raise CheckFailed(
-                    f"`{func.__qualname__}` calls `.{node.attr}`, which this exercise asks you to build yourself."
-                )
             if not isinstance(node, (ast.Name, ast.Attribute)):
                 continue
             if isinstance(node, ast.Attribute) and ast.unparse(node) == f"{ref_module}.{name}":
@@ -132,3 +128,8 @@ def check_written_here(
             # follow calls into other notebook functions and classes, so a helper cannot hide the reference
             if getattr(target, "__module__", None) == "__main__" and target is not obj:
                 todo.extend(_functions_of(target))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in banned_attrs:
+                raise CheckFailed(
+                    f"`{func.__qualname__}` calls `.{node.attr}`, which this exercise asks you to build yourself."
+                )

@@ -1,0 +1,119 @@
+"""Build throw-away nbgrader courses for the end-to-end tests: release, submit, autograde, read the gradebook."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parent.parent
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+
+
+def nbgrader(course: Path, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """Run the real nbgrader CLI in `course`; return the finished process (nbgrader often exits 0 on failure)."""
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def make_course(root: Path, assignment: str) -> Path:
+    """A course folder with the project's nbgrader_config.py and one assignment's instructor notebooks."""
+    course = root / "course"
+    (course / "solutions").mkdir(parents=True)
+    shutil.copy(REPO / "nbgrader_config.py", course)
+    shutil.copytree(REPO / "solutions" / assignment, course / "solutions" / assignment,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    proc = nbgrader(course, "generate_assignment", assignment, "--force")
+    released = course / "release" / assignment
+    assert any(released.glob("*.ipynb")), f"generate_assignment failed:\n{proc.stdout}\n{proc.stderr}"
+    return course
+
+
+def solution_code(source: str) -> str:
+    """The instructor cell's code with the solution markers removed (what a perfect student would write)."""
+    return "\n".join(line for line in source.splitlines() if line.strip() not in (BEGIN, END))
+
+
+def grade_id(cell) -> str | None:
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def filled_in(released_nb, source_nb):
+    """The released notebook with every solution cell replaced by the instructor's solution."""
+    solutions = {grade_id(c): c.source for c in source_nb.cells
+                 if c.metadata.get("nbgrader", {}).get("solution")}
+    nb = copy.deepcopy(released_nb)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = solution_code(solutions[grade_id(cell)])
+    return nb
+
+
+def apply_edits(nbs: dict, edits) -> dict:
+    """Apply (notebook, grade_id, old, new) text edits to copies of the notebooks in `nbs` (name -> nb)."""
+    nbs = {name: copy.deepcopy(nb) for name, nb in nbs.items()}
+    for nb_name, gid, old, new in edits:
+        cells = [c for c in nbs[nb_name].cells if grade_id(c) == gid]
+        assert len(cells) == 1, f"{nb_name} has no single cell with grade_id {gid!r}"
+        count = cells[0].source.count(old)
+        assert count == 1, f"edit {old!r} occurs {count} times in cell {gid!r} of {nb_name}; it must occur once"
+        cells[0].source = cells[0].source.replace(old, new)
+    return nbs
+
+
+def released_notebooks(course: Path, assignment: str) -> dict:
+    return {p.name: nbformat.read(p, as_version=4)
+            for p in sorted((course / "release" / assignment).glob("*.ipynb"))}
+
+
+def source_notebooks(course: Path, assignment: str) -> dict:
+    return {p.name: nbformat.read(p, as_version=4)
+            for p in sorted((course / "solutions" / assignment).glob("*.ipynb"))}
+
+
+def submit(course: Path, assignment: str, student: str, nbs: dict) -> Path:
+    """Place a student's notebooks (name -> nb, or name -> raw text) plus the other released files."""
+    folder = course / "submitted" / student / assignment
+    folder.mkdir(parents=True)
+    for extra in (course / "release" / assignment).iterdir():
+        if extra.suffix != ".ipynb":
+            (shutil.copytree if extra.is_dir() else shutil.copy)(extra, folder / extra.name)
+    for name, nb in nbs.items():
+        if isinstance(nb, str):
+            (folder / name).write_text(nb)
+        else:
+            nbformat.write(nb, folder / name)
+    (folder / "timestamp.txt").write_text("2026-11-23 09:00:00.000000 UTC")
+    return folder
+
+
+def wrong_answers(assignment: str) -> dict:
+    """The assignment's registry of plausible wrong answers (tests/wrong_answers/<assignment>.py)."""
+    path = REPO / "tests" / "wrong_answers" / f"{assignment}.py"
+    if not path.exists():
+        return {}
+    spec = importlib.util.spec_from_file_location(f"wrong_answers_{assignment}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.WRONG_ANSWERS
+
+
+def scores(course: Path, assignment: str, student: str) -> tuple[float, float, dict]:
+    """(score, max_score, {grade_id: score}) of a student's submission, read from the gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        try:
+            sub = gb.find_submission(assignment, student)
+        except MissingEntry:
+            return 0.0, gb.find_assignment(assignment).max_score, {}
+        per_cell = {}
+        for nb in sub.notebooks:
+            for grade in nb.grades:
+                per_cell[grade.name] = grade.score
+        return sub.score, sub.max_score, per_cell

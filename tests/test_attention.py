@@ -1,0 +1,72 @@
+"""Unit tests of lmrl_utils.attention: the references agree with PyTorch and with worked examples."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from lmrl_utils.attention import (
+    MultiHeadSelfAttention,
+    causal_mask,
+    scaled_dot_product_attention,
+    sinusoidal_positional_encoding,
+    softmax,
+)
+
+
+def test_softmax_matches_torch_and_survives_huge_logits():
+    x = torch.randn(3, 4, 5) * 1e4
+    for dim in (0, 1, 2, -1):
+        assert torch.allclose(softmax(x, dim), torch.softmax(x, dim), atol=1e-6)
+    big = softmax(torch.tensor([1e4, 1e4 - math.log(3)]))
+    assert torch.allclose(big, torch.tensor([0.75, 0.25]), atol=1e-3)  # float32 spacing at 1e4 is ~1e-3
+
+
+def test_two_token_worked_example():
+    q = torch.ones(1, 64)
+    k = torch.stack([torch.full((64,), 112 / 64), torch.full((64,), 96 / 64)])
+    w = scaled_dot_product_attention(q, k, torch.eye(2))
+    assert torch.allclose(w, torch.tensor([[0.8808, 0.1192]]), atol=1e-4)
+
+
+@pytest.mark.parametrize("batch", [(), (2,), (2, 3)])
+def test_sdpa_matches_torch(batch):
+    g = torch.Generator().manual_seed(1)
+    q, k = torch.randn(*batch, 4, 8, generator=g), torch.randn(*batch, 6, 8, generator=g)
+    v = torch.randn(*batch, 6, 3, generator=g)
+    mask = torch.rand(4, 6, generator=g) < 0.5
+    mask[:, 0] = True
+    assert torch.allclose(scaled_dot_product_attention(q, k, v, mask),
+                          F.scaled_dot_product_attention(q, k, v, attn_mask=mask), atol=1e-6)
+
+
+def test_causal_mask():
+    assert torch.equal(causal_mask(3), torch.tensor([[1, 0, 0], [1, 1, 0], [1, 1, 1]], dtype=torch.bool))
+
+
+def test_mhsa_matches_torch_multihead_attention():
+    torch.manual_seed(0)
+    mine = MultiHeadSelfAttention(16, 4, causal=True)
+    theirs = torch.nn.MultiheadAttention(16, 4, batch_first=True)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([mine.q_proj.weight, mine.k_proj.weight, mine.v_proj.weight]))
+        theirs.in_proj_bias.copy_(torch.cat([mine.q_proj.bias, mine.k_proj.bias, mine.v_proj.bias]))
+        theirs.out_proj.load_state_dict(mine.out_proj.state_dict())
+    x = torch.randn(2, 5, 16)
+    expected, _ = theirs(x, x, x, attn_mask=~causal_mask(5), need_weights=False)
+    assert torch.allclose(mine(x), expected, atol=1e-6)
+
+
+def test_mhsa_rejects_indivisible_heads():
+    with pytest.raises(ValueError, match="divisible"):
+        MultiHeadSelfAttention(10, 3)
+
+
+def test_positional_encoding_formula():
+    pe = sinusoidal_positional_encoding(5, 7)
+    assert pe.shape == (5, 7) and pe.dtype == torch.float32
+    assert torch.isclose(pe[3, 4], torch.tensor(math.sin(3 / 10000 ** (4 / 7))))
+    assert torch.isclose(pe[3, 5], torch.tensor(math.cos(3 / 10000 ** (4 / 7))))

@@ -1,0 +1,102 @@
+"""The real nbgrader round trip for every assignment: release, submit, autograde, feedback, export.
+
+For each assignment, three kinds of submission: the instructor's solution (full marks), the untouched student
+notebook (0) and every plausible wrong answer of tests/wrong_answers/<assignment>.py (strictly between, with
+the named test cells at 0). Scores are read from the gradebook: nbgrader exits 0 even when tests fail.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+
+import pytest
+from course_tools import (
+    apply_edits,
+    filled_in,
+    make_course,
+    nbgrader,
+    released_notebooks,
+    scores,
+    source_notebooks,
+    submit,
+    wrong_answers,
+)
+
+from lmrl_utils.release import assignments
+
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
+SOLUTION = re.compile(r"### BEGIN SOLUTION(.*?)### END SOLUTION", re.S)
+
+
+def _text_of_html(page: str) -> str:
+    """What a reader sees in a feedback page: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def _substantive_lines(code: str) -> list[str]:
+    """Lines of test or solution code long enough to identify it (comments and short lines skipped)."""
+    lines = [line.strip() for line in code.splitlines()]
+    return [line for line in lines if len(line) >= 25 and not line.startswith("#")]
+
+
+@pytest.mark.parametrize("assignment", assignments())
+def test_round_trip(assignment, tmp_path):
+    course = make_course(tmp_path, assignment)
+    released = released_notebooks(course, assignment)
+    sources = source_notebooks(course, assignment)
+    full = {name: filled_in(nb, sources[name]) for name, nb in released.items()}
+    wrong = wrong_answers(assignment)
+    assert wrong, f"tests/wrong_answers/{assignment}.py must name at least one plausible wrong answer"
+
+    submit(course, assignment, "full", full)
+    submit(course, assignment, "blank", released)
+    for name, case in wrong.items():
+        submit(course, assignment, f"wrong-{name.replace('_', '-')}", apply_edits(full, case["edits"]))
+
+    proc = nbgrader(course, "autograde", assignment, "--force")
+    log = proc.stdout + proc.stderr
+
+    score, max_score, per_cell = scores(course, assignment, "full")
+    assert max_score > 0
+    failed = {k: v for k, v in per_cell.items() if v is not None and v < 1e9}
+    assert score == max_score, f"the solution scored {score}/{max_score}: {failed}\n{log[-3000:]}"
+    score, _, per_cell = scores(course, assignment, "blank")
+    assert score == 0, f"the blank notebook scored {score}/{max_score}: {per_cell}"
+    for name, case in wrong.items():
+        score, _, per_cell = scores(course, assignment, f"wrong-{name.replace('_', '-')}")
+        assert 0 < score < max_score, f"wrong answer {name!r} scored {score}/{max_score}: {per_cell}"
+        kept = {gid: per_cell.get(gid) for gid in case["loses"] if per_cell.get(gid)}
+        assert not kept, f"wrong answer {name!r} should lose these test cells but scored {kept}"
+
+    # feedback: students see their scores and messages, never the hidden tests or the solutions
+    nbgrader(course, "generate_feedback", assignment, "--force")
+    visible = "\n".join(cell.source for nb in released.values() for cell in nb.cells)
+    hidden_lines = [line for nb in sources.values() for cell in nb.cells
+                    for region in HIDDEN.findall(cell.source) for line in _substantive_lines(region)
+                    if line not in visible]  # imports shared with the visible tests are no secret
+    assert hidden_lines or not any(HIDDEN.search(c.source) for nb in sources.values() for c in nb.cells)
+    solution_lines = [line for nb in sources.values() for cell in nb.cells
+                      for region in SOLUTION.findall(cell.source) for line in _substantive_lines(region)
+                      if line not in visible]
+    students = ["full", "blank"] + [f"wrong-{name.replace('_', '-')}" for name in wrong]
+    for student in students:
+        pages = list((course / "feedback" / student / assignment).glob("*.html"))
+        assert len(pages) == len(released), f"feedback for {student}: {pages}"
+        for page in pages:
+            text = _text_of_html(page.read_text())
+            assert "BEGIN HIDDEN TESTS" not in text
+            leaked = [line for line in hidden_lines if line in text]
+            assert not leaked, f"{page.name} feedback shows hidden test code: {leaked[:3]}"
+            if student == "blank":
+                shown = [line for line in solution_lines if line in text]
+                assert not shown, f"{page.name} feedback for a blank notebook shows solution code: {shown[:3]}"
+
+    # export: one row per student with the gradebook's score
+    nbgrader(course, "export", "--to", "grades.csv")
+    with open(course / "grades.csv") as f:
+        rows = {row["student_id"]: float(row["score"]) for row in csv.DictReader(f)
+                if row["assignment"] == assignment}
+    assert rows["full"] == max_score and rows["blank"] == 0
+    assert len(rows) == 2 + len(wrong)
