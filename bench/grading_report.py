@@ -15,17 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from course_tools import (  # noqa: E402
-    apply_edits,
-    filled_in,
-    make_course,
-    nbgrader,
-    released_notebooks,
-    scores,
-    source_notebooks,
-    submit,
-    wrong_answers,
-)
+from course_tools import make_course, nbgrader, scores, standard_submissions, submit  # noqa: E402
 
 from lmrl_utils.release import assignments  # noqa: E402
 
@@ -33,12 +23,7 @@ from lmrl_utils.release import assignments  # noqa: E402
 def report(assignment: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         course = make_course(Path(tmp), assignment)
-        released = released_notebooks(course, assignment)
-        sources = source_notebooks(course, assignment)
-        full = {name: filled_in(nb, sources[name]) for name, nb in released.items()}
-        students = {"full": full, "blank": released}
-        for name, case in wrong_answers(assignment).items():
-            students[f"wrong-{name.replace('_', '-')}"] = apply_edits(full, case["edits"])
+        students = standard_submissions(course, assignment)
         for student, nbs in students.items():
             submit(course, assignment, student, nbs)
         start = time.perf_counter()

@@ -117,3 +117,20 @@ def scores(course: Path, assignment: str, student: str) -> tuple[float, float, d
             for grade in nb.grades:
                 per_cell[grade.name] = grade.score
         return sub.score, sub.max_score, per_cell
+
+
+def student_id(wrong_answer: str) -> str:
+    """The student id under which a wrong answer is submitted: `wrong-<name>` (nbgrader ids avoid `_`)."""
+    return f"wrong-{wrong_answer.replace('_', '-')}"
+
+
+def standard_submissions(course: Path, assignment: str) -> dict[str, dict]:
+    """The round trip's submissions: "full" (the solution), "blank" (the student notebook as released) and
+    one per wrong answer of tests/wrong_answers/<assignment>.py, each student id -> {notebook name: nb}."""
+    released = released_notebooks(course, assignment)
+    sources = source_notebooks(course, assignment)
+    full = {name: filled_in(nb, sources[name]) for name, nb in released.items()}
+    students = {"full": full, "blank": released}
+    for name, case in wrong_answers(assignment).items():
+        students[student_id(name)] = apply_edits(full, case["edits"])
+    return students

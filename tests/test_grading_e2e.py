@@ -13,13 +13,13 @@ import re
 
 import pytest
 from course_tools import (
-    apply_edits,
-    filled_in,
     make_course,
     nbgrader,
     released_notebooks,
     scores,
     source_notebooks,
+    standard_submissions,
+    student_id,
     submit,
     wrong_answers,
 )
@@ -46,14 +46,11 @@ def test_round_trip(assignment, tmp_path):
     course = make_course(tmp_path, assignment)
     released = released_notebooks(course, assignment)
     sources = source_notebooks(course, assignment)
-    full = {name: filled_in(nb, sources[name]) for name, nb in released.items()}
     wrong = wrong_answers(assignment)
     assert wrong, f"tests/wrong_answers/{assignment}.py must name at least one plausible wrong answer"
-
-    submit(course, assignment, "full", full)
-    submit(course, assignment, "blank", released)
-    for name, case in wrong.items():
-        submit(course, assignment, f"wrong-{name.replace('_', '-')}", apply_edits(full, case["edits"]))
+    students = standard_submissions(course, assignment)
+    for student, nbs in students.items():
+        submit(course, assignment, student, nbs)
 
     proc = nbgrader(course, "autograde", assignment, "--force")
     log = proc.stdout + proc.stderr
@@ -65,7 +62,7 @@ def test_round_trip(assignment, tmp_path):
     score, _, per_cell = scores(course, assignment, "blank")
     assert score == 0, f"the blank notebook scored {score}/{max_score}: {per_cell}"
     for name, case in wrong.items():
-        score, _, per_cell = scores(course, assignment, f"wrong-{name.replace('_', '-')}")
+        score, _, per_cell = scores(course, assignment, student_id(name))
         assert 0 < score < max_score, f"wrong answer {name!r} scored {score}/{max_score}: {per_cell}"
         kept = {gid: per_cell.get(gid) for gid in case["loses"] if per_cell.get(gid)}
         assert not kept, f"wrong answer {name!r} should lose these test cells but scored {kept}"
@@ -80,7 +77,6 @@ def test_round_trip(assignment, tmp_path):
     solution_lines = [line for nb in sources.values() for cell in nb.cells
                       for region in SOLUTION.findall(cell.source) for line in _substantive_lines(region)
                       if line not in visible]
-    students = ["full", "blank"] + [f"wrong-{name.replace('_', '-')}" for name in wrong]
     for student in students:
         pages = list((course / "feedback" / student / assignment).glob("*.html"))
         assert len(pages) == len(released), f"feedback for {student}: {pages}"
