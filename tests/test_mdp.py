@@ -1,0 +1,143 @@
+"""Unit tests of Chapter 4's helpers: the MDP type, exact solutions, planners, tabular learning (fast)."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import lmrl_utils.envs  # noqa: F401
+from lmrl_utils.experience import mc_evaluation, run_episode, sarsa, success_rate
+from lmrl_utils.mdp import (
+    TabularMDP,
+    evaluate_policy_exact,
+    finite_horizon_value,
+    from_gym_env,
+    q_from_v_exact,
+    random_mdp,
+    solve_exact,
+)
+from lmrl_utils.model_based import CountModel, dyna_q
+from lmrl_utils.tabular_rl import (
+    QLearningConfig,
+    discounted_returns,
+    epsilon_greedy,
+    greedy_policy,
+    policy_evaluation,
+    policy_iteration,
+    q_from_v,
+    q_learning,
+    value_iteration,
+)
+
+
+def test_frozenlake_conversion_matches_the_table():
+    mdp = from_gym_env(gym.make("FrozenLake-v1", is_slippery=False), gamma=0.9)
+    assert mdp.P[1, 1, 5] == 1.0  # P[1][1] = [(1.0, 5, 0, True)]: state 5 is a hole
+    assert mdp.terminal[[5, 7, 11, 12, 15]].all() and mdp.terminal.sum() == 5
+    assert mdp.R[14, 2] == 1.0 and mdp.R.sum() == 1.0  # only entering the goal pays: from 14, moving right
+    slippery = from_gym_env(gym.make("FrozenLake-v1"), gamma=0.9)
+    np.testing.assert_allclose(slippery.P[1, 1, [0, 5, 2]], 1 / 3)
+    np.testing.assert_allclose(slippery.P.sum(axis=2), 1.0)
+
+
+def test_mdp_rejects_bad_arrays():
+    with pytest.raises(ValueError, match="sum to 1"):
+        TabularMDP(P=np.full((2, 1, 2), 0.3), R=np.zeros((2, 1)), gamma=0.9, terminal=np.zeros(2, bool),
+                   start=np.array([1.0, 0.0]))
+    with pytest.raises(ValueError, match="absorbing"):
+        TabularMDP(P=np.full((2, 1, 2), 0.5), R=np.zeros((2, 1)), gamma=0.9, terminal=np.array([False, True]),
+                   start=np.array([1.0, 0.0]))
+
+
+def test_exact_evaluation_of_a_constant_reward():
+    mdp = TabularMDP(P=np.array([[[1.0, 0.0]], [[0.0, 1.0]]]), R=np.array([[1.0], [0.0]]), gamma=0.9,
+                     terminal=np.array([False, True]), start=np.array([1.0, 0.0]))
+    np.testing.assert_allclose(evaluate_policy_exact(mdp, np.array([0, 0])), [10.0, 0.0])
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 0.9, 0.99, 1.0])
+def test_planners_agree_with_the_linear_solve(gamma):
+    rng = np.random.default_rng(int(gamma * 100))
+    for S, A in [(4, 2), (10, 3), (20, 5)]:
+        mdp = random_mdp(rng, S, A, gamma, n_terminal=2)
+        v_star, pi_star = solve_exact(mdp)
+        q_star = q_from_v_exact(mdp, v_star)
+        np.testing.assert_allclose(q_star.max(axis=1), v_star, atol=1e-9)  # Bellman optimality
+        for v, pi in (value_iteration(mdp), policy_iteration(mdp)):
+            np.testing.assert_allclose(v, v_star, atol=1e-7)
+            np.testing.assert_array_equal(pi, pi_star)
+        pi = rng.dirichlet(np.ones(A), size=S)
+        np.testing.assert_allclose(policy_evaluation(mdp, pi), evaluate_policy_exact(mdp, pi), atol=1e-7)
+        np.testing.assert_allclose(q_from_v(mdp, v_star), q_star)
+
+
+def test_greedy_ties_go_to_the_lowest_action():
+    q = np.array([[1.0, 1.0 + 1e-12, 0.0], [0.0, 2.0, 2.0], [3.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(greedy_policy(q), [0, 1, 0])
+
+
+def test_grid_world_policies_depend_on_the_step_reward():
+    def solve(step_reward):
+        return value_iteration(from_gym_env(gym.make("lmrl/GridWorld-v0", step_reward=step_reward), 1.0))
+
+    v, pi = solve(-2.0)
+    assert v[10] == -3.0 and pi[10] == 3  # below -1: straight into -1 (-3) instead of the long way (-7)
+    assert v[5] == -3.0 and pi[5] == 2  # left of -1: a tie at -3, broken to the lowest action (right)
+    v, pi = solve(-0.1)
+    assert pi[10] == 0 and pi[5] == 3 and v[7] == pytest.approx(0.5)
+
+
+def test_success_probability_within_the_time_limit():
+    mdp = from_gym_env(gym.make("FrozenLake-v1"), gamma=0.99)
+    v, pi = solve_exact(mdp)
+    assert v[0] == pytest.approx(0.542, abs=1e-3)
+    assert finite_horizon_value(mdp, pi, 100)[0] == pytest.approx(0.740, abs=1e-3)
+
+
+def test_discounted_returns_and_monte_carlo():
+    np.testing.assert_allclose(discounted_returns([0, 0, 0, 1], 0.9), [0.729, 0.81, 0.9, 1.0])
+    env = gym.make("FrozenLake-v1", is_slippery=False)
+    mdp = from_gym_env(env, gamma=0.9)
+    pi = np.full((16, 4), 0.25)
+    v_mc = mc_evaluation(env, pi, 0.9, n_episodes=3000, seed=0)
+    assert abs(v_mc[0] - evaluate_policy_exact(mdp, pi)[0]) < 0.01
+
+
+def test_epsilon_greedy_and_the_schedule():
+    rng = np.random.default_rng(0)
+    assert epsilon_greedy(np.array([0.0, 3.0, 1.0]), 0.0, rng) == 1
+    picks = {epsilon_greedy(np.zeros(4), 0.0, rng) for _ in range(200)}
+    assert picks == {0, 1, 2, 3}  # ties broken at random
+    config = QLearningConfig(epsilon_start=1.0, epsilon_end=0.1, decay_episodes=10)
+    assert config.epsilon(0) == 1.0 and config.epsilon(5) == pytest.approx(0.55)
+    assert config.epsilon(99) == pytest.approx(0.1)
+
+
+def test_learners_solve_the_small_lake():
+    env = gym.make("FrozenLake-v1", is_slippery=False)
+    config = QLearningConfig(n_episodes=300, alpha=0.5, decay_episodes=200)
+    for learner in (q_learning, sarsa):
+        assert success_rate(env, learner(env, config, seed=1).argmax(axis=1), 20, seed=0) == 1.0
+    curve = []
+    Q = dyna_q(env, QLearningConfig(n_episodes=60, alpha=0.5, decay_episodes=40), n_planning=10, seed=0, curve=curve)
+    assert len(curve) == 60 and success_rate(env, Q.argmax(axis=1), 20, seed=0) == 1.0
+
+
+def test_q_learning_is_reproducible():
+    env = gym.make("FrozenLake-v1")
+    config = QLearningConfig(n_episodes=50)
+    np.testing.assert_array_equal(q_learning(env, config, seed=3), q_learning(env, config, seed=3))
+
+
+def test_count_model_recovers_the_frequencies():
+    model = CountModel(3, 1)
+    for s_next in (1, 1, 2, 1):
+        model.update(0, 0, 1.0 if s_next == 2 else 0.0, s_next, terminated=s_next == 2)
+    mdp = model.to_mdp(0.9)
+    np.testing.assert_allclose(mdp.P[0, 0], [0.0, 0.75, 0.25])
+    assert mdp.R[0, 0] == 0.25 and mdp.terminal[2] and mdp.P[1, 0, 1] == 1.0  # unseen (1, 0) stays put
+
+
+def test_run_episode_stops_on_truncation():
+    env = gym.make("FrozenLake-v1", is_slippery=False, max_episode_steps=5)
+    states, actions, rewards = run_episode(env, lambda s: 0, seed=0)  # always left: bumps the wall
+    assert len(states) == len(actions) == len(rewards) == 5

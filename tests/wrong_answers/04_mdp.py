@@ -1,0 +1,52 @@
+"""Plausible wrong answers to Chapter 4's exercises; each must score strictly between 0 and full marks."""
+
+NB = "mdp.ipynb"
+
+WRONG_ANSWERS = {
+    # the discount applied one step late: G_t = γ R_{t+1} + γ² R_{t+2} + ... (k counted from 1)
+    "return_discounted_one_step_late": {
+        "edits": [(NB, "discounted_returns", "g = rewards[t] + gamma * g", "g = gamma * (rewards[t] + g)")],
+        "loses": ["returns_visible", "returns_hidden"],
+    },
+    # v indexed by the current state instead of the next one: q = r + γ v(s)
+    "lookahead_uses_current_state": {
+        "edits": [(NB, "q_from_v", 'np.einsum("sat,t->sa", mdp.P, v)', 'np.einsum("sat,s->sa", mdp.P, v)')],
+        "loses": ["qv_visible", "qv_hidden", "pe_visible", "pe_hidden", "pi_visible", "pi_hidden",
+                  "vi_visible", "vi_hidden"],
+    },
+    # evaluation that averages over the actions (the uniform policy) instead of weighting them by pi
+    "evaluation_ignores_policy_weights": {
+        "edits": [(NB, "policy_evaluation", "(pi * q_from_v(mdp, v)).sum(axis=1)", "q_from_v(mdp, v).mean(axis=1)")],
+        "loses": ["pe_visible", "pe_hidden", "pi_visible", "pi_hidden"],
+    },
+    # greedy ties go to the highest action index instead of the lowest
+    "ties_to_highest_action": {
+        "edits": [(NB, "policy_iteration", "return np.argmax(is_best, axis=1)",
+                   "return is_best.shape[1] - 1 - np.argmax(is_best[:, ::-1], axis=1)")],
+        "loses": ["pi_visible", "vi_visible"],
+    },
+    # value iteration whose max runs over the state axis instead of the action axis
+    "max_over_wrong_axis": {
+        "edits": [(NB, "value_iteration", "q_from_v(mdp, v).max(axis=1)", "q_from_v(mdp, v).max(axis=0)")],
+        "loses": ["vi_visible", "vi_hidden"],
+    },
+    # SARSA instead of Q-learning: bootstraps from the next action actually taken
+    "sarsa_target": {
+        "edits": [
+            (NB, "q_learning",
+             "        done = False\n        while not done:\n            a = epsilon_greedy(Q[s], epsilon, rng)\n",
+             "        done = False\n        a = epsilon_greedy(Q[s], epsilon, rng)\n        while not done:\n"),
+            (NB, "q_learning", "            target = r if terminated",
+             "            a_next = epsilon_greedy(Q[s_next], epsilon, rng)\n            target = r if terminated"),
+            (NB, "q_learning", "config.gamma * Q[s_next].max()", "config.gamma * Q[s_next, a_next]"),
+            (NB, "q_learning", "            s = s_next\n", "            s, a = s_next, a_next\n"),
+        ],
+        "loses": ["q_visible", "q_hidden_offpolicy"],
+    },
+    # bootstrapping through terminal steps: a hole keeps its (optimistic) initial value
+    "bootstrap_after_terminal": {
+        "edits": [(NB, "q_learning", "target = r if terminated else r + config.gamma * Q[s_next].max()",
+                   "target = r + config.gamma * Q[s_next].max()")],
+        "loses": ["q_hidden_frozenlake"],
+    },
+}
