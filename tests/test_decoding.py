@@ -1,0 +1,78 @@
+"""Unit tests of lmrl_utils.decoding: the filters on hand-made logits, sampling, beam search."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import torch
+
+from lmrl_utils.decoding import apply_temperature, beam_search, generate, top_k_filter, top_p_filter
+from lmrl_utils.lm import GPT, GPTConfig
+
+INF = float("inf")
+
+
+def test_temperature():
+    assert torch.equal(apply_temperature(torch.tensor([2.0, 4.0]), 2.0), torch.tensor([1.0, 2.0]))
+    with pytest.raises(ValueError):
+        apply_temperature(torch.zeros(3), 0.0)
+
+
+def test_top_k():
+    assert torch.equal(top_k_filter(torch.tensor([1.0, 3.0, 2.0]), 2), torch.tensor([-INF, 3.0, 2.0]))
+    assert torch.equal(top_k_filter(torch.tensor([1.0, 3.0, 2.0]), 9), torch.tensor([1.0, 3.0, 2.0]))
+
+
+@pytest.mark.parametrize("p, kept", [(0.3, [True, False, False]), (0.7, [True, True, False]),
+                                     (0.81, [True, True, True]), (1.0, [True, True, True])])
+def test_top_p_keeps_the_crossing_token(p, kept):
+    z = torch.log(torch.tensor([0.5, 0.3, 0.2]))
+    out = top_p_filter(z[[2, 0, 1]], p)  # unsorted input
+    assert torch.isfinite(out).tolist() == [kept[2], kept[0], kept[1]]
+
+
+def _model(seed: int, vocab: int = 6, scale: float = 10.0) -> GPT:
+    torch.manual_seed(seed)
+    model = GPT(GPTConfig(vocab_size=vocab, block_size=8, d_model=16, n_layers=1, n_heads=2)).eval()
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() >= 2:
+                p.mul_(scale)
+    return model
+
+
+def test_generate_is_repeatable_and_crops_context():
+    model = _model(0)
+    prompt = torch.zeros(2, 7, dtype=torch.long)
+    a = generate(model, prompt, 6, temperature=0.8, top_k=3, top_p=0.9, generator=torch.Generator().manual_seed(1))
+    b = generate(model, prompt, 6, temperature=0.8, top_k=3, top_p=0.9, generator=torch.Generator().manual_seed(1))
+    assert a.shape == (2, 13) and torch.equal(a, b)
+
+
+def test_sampled_frequencies_follow_the_filtered_distribution():
+    model = _model(3, scale=3.0)
+    prompt = torch.tensor([[1, 2]])
+    with torch.no_grad():
+        probs = torch.softmax(top_k_filter(model(prompt)[0, -1], 3), -1)
+    out = generate(model, prompt.repeat(5000, 1), 1, top_k=3, generator=torch.Generator().manual_seed(0))
+    freq = torch.bincount(out[:, -1], minlength=6).float() / 5000
+    torch.testing.assert_close(freq, probs, atol=0.03, rtol=0)
+
+
+def test_beam_search_exhaustive_equals_brute_force_and_width_one_is_greedy():
+    model = _model(4, vocab=4)
+    prompt = torch.tensor([1, 3])
+
+    def score(seq):
+        full = torch.cat([prompt, torch.tensor(seq)])
+        with torch.no_grad():
+            lp = torch.log_softmax(model(full[None, :-1])[0], -1)
+        return sum(lp[len(prompt) - 1 + i, s].item() for i, s in enumerate(seq))
+
+    best = max(itertools.product(range(4), repeat=3), key=score)
+    tokens, total = beam_search(model, prompt, 3, beam_width=16)
+    assert tokens[2:].tolist() == list(best)
+    assert abs(total - score(best)) < 1e-4
+    greedy = generate(model, prompt[None], 3, temperature=0)[0]
+    assert torch.equal(beam_search(model, prompt, 3, beam_width=1)[0], greedy)
