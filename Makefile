@@ -31,7 +31,7 @@ lint:
 	$(PYTHON) -m ruff check .
 
 bench: install
-	$(PYTHON) bench/time_notebooks.py
+	$(PYTHON) bench/time_notebooks.py --write
 
 clean:
 	rm -rf _build release submitted autograded feedback gradebook.db
