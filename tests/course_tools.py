@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import html
 import importlib.util
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +15,13 @@ import nbformat
 
 REPO = Path(__file__).resolve().parent.parent
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+SOLUTION_REGION = re.compile(r"### BEGIN SOLUTION(.*?)### END SOLUTION", re.S)
+HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
+
+
+def visible_text(page: str) -> str:
+    """What a reader sees of an HTML page: tags dropped, entities decoded (code highlighting splits lines)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
 
 
 def nbgrader(course: Path, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import html
-import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import nbformat
+from course_tools import SOLUTION_REGION, visible_text
 
 REPO = Path(__file__).resolve().parent.parent
-SOLUTION = re.compile(r"### BEGIN SOLUTION(.*?)### END SOLUTION", re.S)
 
 
 def _build(out: Path) -> subprocess.CompletedProcess:
@@ -30,7 +28,7 @@ def test_book_builds_and_hides_solutions(tmp_path):
     assert (site / "chapters" / "01_attention" / "attention.html").exists(), "exercises missing from the book"
 
     built = [p for p in site.rglob("*") if p.is_file() and p.suffix in {".html", ".ipynb", ".md", ".txt", ".py"}]
-    texts = {p: html.unescape(re.sub(r"<[^>]+>", "", p.read_text(errors="replace"))) for p in built}
+    texts = {p: visible_text(p.read_text(errors="replace")) for p in built}
     for path, text in texts.items():
         assert "BEGIN HIDDEN TESTS" not in text, f"{path.relative_to(site)} shows hidden tests"
         assert "BEGIN SOLUTION" not in text, f"{path.relative_to(site)} shows a solution region"
@@ -38,7 +36,7 @@ def test_book_builds_and_hides_solutions(tmp_path):
     # a solution body of three or more lines must not appear (mostly) on any page
     for nb_path in sorted((REPO / "solutions").glob("*/*.ipynb")):
         for cell in nbformat.read(nb_path, as_version=4).cells:
-            for region in SOLUTION.findall(cell.source):
+            for region in SOLUTION_REGION.findall(cell.source):
                 lines = [line.strip() for line in region.splitlines() if len(line.strip()) >= 20
                          and not line.strip().startswith("#")]
                 if len(lines) < 3:

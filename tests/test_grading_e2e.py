@@ -8,11 +8,11 @@ the named test cells at 0). Scores are read from the gradebook: nbgrader exits 0
 from __future__ import annotations
 
 import csv
-import html
-import re
 
 import pytest
 from course_tools import (
+    HIDDEN_REGION,
+    SOLUTION_REGION,
     make_course,
     nbgrader,
     released_notebooks,
@@ -21,18 +21,11 @@ from course_tools import (
     standard_submissions,
     student_id,
     submit,
+    visible_text,
     wrong_answers,
 )
 
 from lmrl_utils.release import assignments
-
-HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
-SOLUTION = re.compile(r"### BEGIN SOLUTION(.*?)### END SOLUTION", re.S)
-
-
-def _text_of_html(page: str) -> str:
-    """What a reader sees in a feedback page: tags dropped, entities decoded."""
-    return html.unescape(re.sub(r"<[^>]+>", "", page))
 
 
 def _substantive_lines(code: str) -> list[str]:
@@ -71,17 +64,17 @@ def test_round_trip(assignment, tmp_path):
     nbgrader(course, "generate_feedback", assignment, "--force")
     visible = "\n".join(cell.source for nb in released.values() for cell in nb.cells)
     hidden_lines = [line for nb in sources.values() for cell in nb.cells
-                    for region in HIDDEN.findall(cell.source) for line in _substantive_lines(region)
+                    for region in HIDDEN_REGION.findall(cell.source) for line in _substantive_lines(region)
                     if line not in visible]  # imports shared with the visible tests are no secret
-    assert hidden_lines or not any(HIDDEN.search(c.source) for nb in sources.values() for c in nb.cells)
+    assert hidden_lines or not any(HIDDEN_REGION.search(c.source) for nb in sources.values() for c in nb.cells)
     solution_lines = [line for nb in sources.values() for cell in nb.cells
-                      for region in SOLUTION.findall(cell.source) for line in _substantive_lines(region)
+                      for region in SOLUTION_REGION.findall(cell.source) for line in _substantive_lines(region)
                       if line not in visible]
     for student in students:
         pages = list((course / "feedback" / student / assignment).glob("*.html"))
         assert len(pages) == len(released), f"feedback for {student}: {pages}"
         for page in pages:
-            text = _text_of_html(page.read_text())
+            text = visible_text(page.read_text())
             assert "BEGIN HIDDEN TESTS" not in text
             leaked = [line for line in hidden_lines if line in text]
             assert not leaked, f"{page.name} feedback shows hidden test code: {leaked[:3]}"
