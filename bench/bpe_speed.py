@@ -1,6 +1,7 @@
 """Speed of Chapter 2's byte-level BPE: the reference trainer (incremental pair counts), the naive trainer
-that recounts every pair after each merge, and Hugging Face `tokenizers`, on the full `pydoc_data.topics`
-corpus; then encoding throughput. Not part of the test suite (timings depend on the machine).
+that recounts every pair after each merge, and Hugging Face `tokenizers`, on the course's full English corpus
+(`lmrl_utils.data.english_corpus`); then encoding throughput. Not part of the test suite (timings depend on
+the machine).
 
     python bench/bpe_speed.py                      # vocab 500, 1000 and 5000
     python bench/bpe_speed.py --sizes 1000 --naive-max 1000
@@ -51,7 +52,7 @@ def main() -> None:
     args = parser.parse_args()
     text = english_corpus()
     n_bytes = len(text.encode("utf-8"))
-    print(f"corpus: pydoc_data.topics, {n_bytes / 1e3:.0f} KB, {len(text)} characters")
+    print(f"corpus: english_corpus(), {n_bytes / 1e3:.0f} KB, {len(text)} characters")
     print(f"{'vocab':>6} {'reference s':>12} {'naive s':>9} {'naive/ref':>10} {'HF s':>7} {'ref/HF':>7}")
     trained = {}
     for size in args.sizes:

@@ -1,18 +1,33 @@
-"""The course's offline text: real English from Python's own documentation, plus small texts of our own.
+"""The course's offline text: real English from Python's documentation, plus small texts of our own.
 
-Every Python install ships `pydoc_data.topics`, the text of `help("if")`, `help("with")`, ...: about 465 KB of
-English prose with code examples. Its exact content changes a little between Python versions, so code that
-uses it computes what it needs at run time and never hard-codes numbers derived from it.
+The English corpus is `texts/python_docs_topics.json`, a snapshot of `pydoc_data.topics` from CPython 3.11.7
+(the text of `help("if")`, `help("with")`, ...: about 465 KB of English prose with code examples). It is a file
+of the repository, not read from the running interpreter, because every Python release rewrites that module:
+the same code would print different numbers on 3.10, 3.11, 3.12 and 3.13. `texts/NOTICE.md` gives its licence.
+`tests/test_texts.py` pins the files' checksums and the facts derived from them.
 
 Example:
     >>> train, val = train_val_split(english_corpus(), val_fraction=0.1)
     >>> 0.08 < len(val) / (len(train) + len(val)) < 0.12
     True
+    >>> english_corpus()[:22]
+    'The "assert" statement'
 """
 
 from __future__ import annotations
 
-import numpy as np
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the module needs only the standard library: tests load it under every Python version
+    import numpy as np
+
+TEXTS = Path(__file__).resolve().parent / "texts"  # the course's text files, shipped with the package
+ENGLISH_FILE = "python_docs_topics.json"
+CODE_FILE = "python_stdlib_sample.py.txt"
 
 # The same two sentences in several languages (written for this course), to compare what text costs in tokens.
 PARALLEL_SENTENCES: dict[str, str] = {
@@ -28,30 +43,36 @@ PARALLEL_SENTENCES: dict[str, str] = {
 }
 
 
-def corpus_documents() -> list[str]:
-    """The documentation topics of this Python install, one string per topic, in a fixed (sorted) order."""
-    from pydoc_data.topics import topics
+@cache
+def read_text(name: str) -> str:
+    """The exact content of the course text `name` in `lmrl_utils/texts/` (no newline translation on Windows)."""
+    with open(TEXTS / name, encoding="utf-8", newline="") as f:
+        return f.read()
 
+
+def text_sha256(name: str) -> str:
+    """SHA-256 of a course text file's bytes: what cache keys and snapshot tests use to notice a changed corpus."""
+    return hashlib.sha256((TEXTS / name).read_bytes()).hexdigest()
+
+
+def corpus_documents() -> list[str]:
+    """The documentation topics, one string per topic, in a fixed (sorted by topic name) order."""
+    topics = json.loads(read_text(ENGLISH_FILE))
     return [topics[name].strip() for name in sorted(topics)]
 
 
 def english_corpus() -> str:
-    """All topics joined by blank lines: one string of about 465 KB of English (varies with the Python version).
-
-    Example: english_corpus()[:22] == 'The "assert" statement'
-    """
+    """All topics joined by blank lines: one string of about 465 KB of English, the same on every machine."""
     return "\n\n".join(corpus_documents()) + "\n"
 
 
-def python_source(modules: tuple[str, ...] = ("textwrap", "json.decoder", "json.encoder", "string", "shlex")) -> str:
-    """The source code of a few standard-library modules, joined by blank lines: real Python code, offline.
+def python_source() -> str:
+    """A few standard-library modules' source code (textwrap, json.decoder, json.encoder, string, shlex of
+    CPython 3.11.7), joined by blank lines: real Python code, offline and the same on every machine.
 
     Used to show what a tokenizer learned on English does with code. Example: "def " in python_source()
     """
-    import importlib
-    import inspect
-
-    return "\n\n".join(inspect.getsource(importlib.import_module(name)) for name in modules)
+    return read_text(CODE_FILE)
 
 
 def train_val_split(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
@@ -77,6 +98,8 @@ def random_unicode(rng: np.random.Generator, length: int) -> str:
     Every character is a valid Unicode scalar value (no surrogates), so the string is encodable in UTF-8.
     Example: random_unicode(np.random.default_rng(0), 5) -> a 5-character string, the same on every run
     """
+    import numpy as np
+
     ranges = [
         (0x20, 0x7E),  # printable ASCII
         (0x09, 0x0D),  # tab, newlines and other ASCII whitespace

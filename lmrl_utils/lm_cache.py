@@ -26,6 +26,7 @@ from pathlib import Path
 
 import torch
 
+from lmrl_utils.data import ENGLISH_FILE, english_corpus, text_sha256
 from lmrl_utils.lm import GPT, GPTConfig, TrainConfig, train
 from lmrl_utils.lm_data import CharTokenizer, english_data, evaluate, synthetic_data
 
@@ -40,13 +41,15 @@ RECIPES: dict[str, dict] = {
         "skip": 2,  # positions 0, 1 see 1, 2 letters, less than the source's order 3: left out of the comparison
         "seed": 0,
     },
-    # the course's English text (Python's documentation), one token per character
+    # the course's English text (Python's documentation), one token per character: the vocabulary is the
+    # corpus's distinct characters (counted, never typed in), and the corpus file's checksum is in the key
     "english": {
-        "model": GPTConfig(vocab_size=103, block_size=64, d_model=64, n_layers=2, n_heads=4),
+        "model": GPTConfig(vocab_size=len(set(english_corpus())), block_size=64, d_model=64, n_layers=2, n_heads=4),
         "train": TrainConfig(steps=1000, batch_size=32, max_lr=6e-3, min_lr=6e-4, warmup_steps=50),
         "eval_every": 100,
         "skip": 0,
         "seed": 0,
+        "data": text_sha256(ENGLISH_FILE),
     },
 }
 
@@ -149,9 +152,7 @@ def fit(
 def _build(name: str) -> dict:
     recipe = RECIPES[name]
     tok, train_ids, val_ids = synthetic_data() if name == "synthetic" else english_data()
-    if tok.vocab_size != recipe["model"].vocab_size:
-        raise RuntimeError(f"the {name} corpus has {tok.vocab_size} symbols, the recipe expects "
-                           f"{recipe['model'].vocab_size}: update RECIPES in lmrl_utils/lm_cache.py")
+    assert tok.vocab_size == recipe["model"].vocab_size, "RECIPES derives the vocabulary from the same data"
     with torch_threads(1):  # one thread: the same weights on every machine, and no slower for a model this small
         torch.manual_seed(recipe["seed"])
         model = GPT(recipe["model"])
