@@ -10,6 +10,9 @@ install:
 
 # Build the book (narrative pages are executed, results cached in _build/.jupyter_cache).
 book: install
+	@echo "Building the book: Sphinx prints 'reading sources... [ n%] <page>' for each page and times every page it"
+	@echo "executes. The first build runs every narrative page and trains the cached models (see the README for"
+	@echo "measured times); later builds reuse _build/.jupyter_cache and \$$LMRL_CACHE."
 	jupyter-book build . -W -n --keep-going
 	@echo "Open file://$(CURDIR)/_build/html/index.html  (or run 'make serve' for http://localhost:8000)"
 
@@ -28,7 +31,7 @@ check-release:
 	$(PYTHON) -m lmrl_utils.release --check
 
 lint:
-	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff check lmrl_utils tests bench .ci nbgrader_config.py
 
 bench: install
 	$(PYTHON) bench/time_notebooks.py --write

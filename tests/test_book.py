@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -45,3 +47,58 @@ def test_book_builds_and_hides_solutions(tmp_path):
                     shown = [line for line in lines if line in text]
                     assert len(shown) < 0.6 * len(lines), (
                         f"{path.relative_to(site)} shows the solution of {nb_path.name}: {shown[:3]}")
+
+
+def _toc_docnames(toc: Path) -> set[str]:
+    """Every page `_toc.yml` lists (root, chapters, sections), as Sphinx docnames."""
+    import yaml
+
+    def walk(node) -> set[str]:
+        if isinstance(node, list):
+            return set().union(*map(walk, node)) if node else set()
+        if not isinstance(node, dict):
+            return set()
+        names = {str(Path(node["file"]).with_suffix(""))} if "file" in node else set()
+        return names.union(*(walk(node[k]) for k in ("parts", "chapters", "sections") if k in node))
+
+    spec = yaml.safe_load(toc.read_text())
+    return {spec["root"]} | walk(spec)
+
+
+def test_a_virtual_environment_in_the_repository_leaves_the_book_unchanged(tmp_path):
+    """A reader's `.venv/` (or `venv/`, `env/`, a hidden tool folder, stray notes) is not a book source."""
+    import sysconfig
+
+    import yaml
+
+    book = tmp_path / "book"
+    book.mkdir()
+    for name in ("_toc.yml", "intro.md", "bibliography.md", "references.bib"):
+        shutil.copy(REPO / name, book / name)
+    shutil.copytree(REPO / "chapters", book / "chapters")
+    config = yaml.safe_load((REPO / "_config.yml").read_text())
+    config["execute"]["execute_notebooks"] = "off"  # only the source scan is under test: no page is run
+    (book / "_config.yml").write_text(yaml.safe_dump(config))
+    # what a newcomer's clone holds besides the book: installed packages (the real ones: Markdown, notebooks,
+    # YAML templates), other venv names, a hidden tool folder, notes that are not in the table of contents
+    site_packages = Path(sysconfig.get_paths()["purelib"])
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    for venv in (".venv", "venv", "env"):
+        (book / venv / "lib" / version).mkdir(parents=True)
+        (book / venv / "lib" / version / "site-packages").symlink_to(site_packages, target_is_directory=True)
+    (book / ".tox").mkdir()
+    (book / ".tox" / "notes.md").write_text("# Not a page\n")
+    (book / "scratch.md").write_text("# My notes\n")
+    (book / "chapters" / "01_attention" / "draft.ipynb").write_text(nbformat.writes(nbformat.v4.new_notebook()))
+
+    jb = shutil.which("jupyter-book")
+    proc = subprocess.run([jb, "build", str(book), "--builder", "custom", "--custom-builder", "dummy"],
+                          capture_output=True, text=True, timeout=900)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"the book build failed with a virtual environment in the folder:\n{log[-4000:]}"
+    with open(book / "_build" / ".doctrees" / "environment.pickle", "rb") as f:
+        found = set(pickle.load(f).found_docs)
+    expected = _toc_docnames(REPO / "_toc.yml")
+    assert found == expected, (f"Sphinx read pages outside _toc.yml: {sorted(found - expected)[:10]}; "
+                               f"missed {sorted(expected - found)[:10]}")
+    assert "site-packages" not in log, f"the build looked inside an installed package:\n{log[-3000:]}"
