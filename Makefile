@@ -3,7 +3,7 @@ PYTHON ?= python3
 PIP_INSTALL = $(PYTHON) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 JOBS ?= 2
 
-.PHONY: install book serve test release check-release lint bench clean
+.PHONY: install book serve test test-fast test-chapter release check-release lint bench clean
 
 install:
 	$(PIP_INSTALL)
@@ -22,6 +22,16 @@ serve: book
 # The whole test suite: unit tests, every solution notebook (nbmake), the book build, end-to-end grading.
 test: install
 	$(PYTHON) -m pytest -n $(JOBS)
+
+# Quick checks while writing: no book build, no nbgrader round trips, no notebook runs (about a minute).
+test-fast: install
+	$(PYTHON) -m pytest -n $(JOBS) -m "not slow"
+
+# One chapter alone: its unit tests, pages, instructor notebooks, release and nbgrader round trip, e.g.
+# `make test-chapter CH=04_mdp` (the general fast checks run too; see tests/conftest.py).
+test-chapter: install
+	@test -n "$(CH)" || (echo "usage: make test-chapter CH=04_mdp" && exit 2)
+	$(PYTHON) -m pytest -n $(JOBS) --chapter $(CH)
 
 # Regenerate the student notebooks in chapters/ from solutions/ with nbgrader.
 release: install

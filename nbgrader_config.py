@@ -29,7 +29,7 @@ c.Execute.execute_retries = 0
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-    "lmrl_utils.feedback.ShortenHiddenTestErrors",  # before ClearHiddenTests, which removes the marker it needs
+    "lmrl_utils.grading.feedback.ShortenHiddenTestErrors",  # before ClearHiddenTests, which removes the marker it needs
     "nbgrader.preprocessors.ClearHiddenTests",
 ]
 

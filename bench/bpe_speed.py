@@ -1,6 +1,6 @@
 """Speed of Chapter 2's byte-level BPE: the reference trainer (incremental pair counts), the naive trainer
 that recounts every pair after each merge, and Hugging Face `tokenizers`, on the course's full English corpus
-(`lmrl_utils.data.english_corpus`); then encoding throughput. Not part of the test suite (timings depend on
+(`lmrl_utils.lm.corpus.english_corpus`); then encoding throughput. Not part of the test suite (timings depend on
 the machine).
 
     python bench/bpe_speed.py                      # vocab 500, 1000 and 5000
@@ -22,9 +22,9 @@ os.environ.setdefault("RAYON_NUM_THREADS", "1")  # before tokenizers is imported
 from tokenizers import Tokenizer as HFTokenizer  # noqa: E402
 from tokenizers import models, pre_tokenizers, trainers  # noqa: E402
 
-from lmrl_utils.bpe_naive import naive_train_bpe  # noqa: E402
-from lmrl_utils.data import english_corpus, python_source  # noqa: E402
-from lmrl_utils.tokenization import Tokenizer, load_vocab_merges, train_bpe  # noqa: E402
+from lmrl_utils.lm.bpe_naive import naive_train_bpe  # noqa: E402
+from lmrl_utils.lm.corpus import english_corpus, python_source  # noqa: E402
+from lmrl_utils.lm.tokenization import Tokenizer, load_vocab_merges, train_bpe  # noqa: E402
 
 EOT = "<|endoftext|>"
 

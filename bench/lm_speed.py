@@ -15,12 +15,13 @@ import time
 
 import torch
 
-from lmrl_utils.decoding import generate
-from lmrl_utils.lm import GPT
-from lmrl_utils.lm_cache import RECIPES, fit
-from lmrl_utils.lm_data import english_data, synthetic_data
-from lmrl_utils.lm_kv import generate_cached
-from lmrl_utils.synthetic_language import entropy_rate, make_source
+from lmrl_utils.lm.data import english_data, synthetic_data
+from lmrl_utils.lm.decoding import generate
+from lmrl_utils.lm.gpt import GPT
+from lmrl_utils.lm.kv_cache import generate_cached
+from lmrl_utils.lm.pretrained import RECIPES
+from lmrl_utils.lm.synthetic_language import entropy_rate, make_source
+from lmrl_utils.lm.validation import fit
 
 
 def generation_speed(model: GPT, fn, batch: int = 1, new_tokens: int = 60, repeats: int = 3) -> float:

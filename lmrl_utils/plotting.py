@@ -104,3 +104,12 @@ def attention_heatmap(
     if title:
         ax.set_title(title, pad=12)
     return image
+
+
+def smooth(x: np.ndarray, window: int) -> np.ndarray:
+    """Moving average over `window` points (mode "valid": len(x) - window + 1 values), for noisy learning curves.
+
+    Example: smooth([0, 1, 0, 1], 2) -> array([0.5, 0.5, 0.5])
+    """
+    x = np.asarray(x, dtype=float)
+    return np.convolve(x, np.ones(window) / window, mode="valid")

@@ -1,4 +1,4 @@
-"""Unit tests of lmrl_utils.attention: the references agree with PyTorch and with worked examples."""
+"""Unit tests of lmrl_utils.lm.attention: the references agree with PyTorch and with worked examples."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lmrl_utils.attention import (
+from lmrl_utils.lm.attention import (
     MultiHeadSelfAttention,
     causal_mask,
     scaled_dot_product_attention,
     sinusoidal_positional_encoding,
     softmax,
 )
+
+pytestmark = pytest.mark.chapter("01_attention")
 
 
 def test_softmax_matches_torch_and_survives_huge_logits():

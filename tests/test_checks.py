@@ -1,11 +1,11 @@
-"""Unit tests of lmrl_utils.checks: each failure names what is wrong and where."""
+"""Unit tests of lmrl_utils.grading: each failure names what is wrong and where."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from lmrl_utils.checks import (
+from lmrl_utils.grading import (
     CheckFailed,
     check_close,
     check_dtype,

@@ -1,4 +1,4 @@
-"""lmrl_utils.data: the offline corpus, the train/validation split, the random Unicode generator."""
+"""lmrl_utils.lm.corpus: the offline corpus, the train/validation split, the random Unicode generator."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from lmrl_utils.data import (
+from lmrl_utils.lm.corpus import (
     ENGLISH_FILE,
     PARALLEL_SENTENCES,
     TEXTS,
@@ -16,6 +16,8 @@ from lmrl_utils.data import (
     random_unicode,
     train_val_split,
 )
+
+pytestmark = pytest.mark.chapter("02_tokenization", "03_lm_training")
 
 
 def test_corpus_is_the_python_documentation():

@@ -1,4 +1,4 @@
-"""Unit tests of lmrl_utils.decoding: the filters on hand-made logits, sampling, beam search."""
+"""Unit tests of lmrl_utils.lm.decoding: the filters on hand-made logits, sampling, beam search."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import itertools
 import pytest
 import torch
 
-from lmrl_utils.decoding import apply_temperature, beam_search, generate, top_k_filter, top_p_filter
-from lmrl_utils.lm import GPT, GPTConfig
+from lmrl_utils.lm.decoding import apply_temperature, beam_search, generate, top_k_filter, top_p_filter
+from lmrl_utils.lm.gpt import GPT, GPTConfig
+
+pytestmark = pytest.mark.chapter("03_lm_training")
 
 INF = float("inf")
 

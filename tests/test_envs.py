@@ -4,14 +4,17 @@ import importlib
 
 import gymnasium as gym
 import numpy as np
+import pytest
 from gymnasium.utils.env_checker import check_env
 
-import lmrl_utils.envs
-from lmrl_utils.envs import GRID_WORLD_ID
+import lmrl_utils.rl.envs
+from lmrl_utils.rl.envs import GRID_WORLD_ID
+
+pytestmark = pytest.mark.chapter("04_mdp")
 
 
 def test_registration_is_idempotent():
-    importlib.reload(lmrl_utils.envs)  # a second registration must not warn or fail
+    importlib.reload(lmrl_utils.rl.envs)  # a second registration must not warn or fail
     assert GRID_WORLD_ID in gym.registry
     assert gym.make(GRID_WORLD_ID).spec.max_episode_steps == 100
 

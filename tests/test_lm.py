@@ -1,4 +1,4 @@
-"""Unit tests of lmrl_utils.lm, lm_data, lm_cache and lm_kv: tiny configs, seconds in total."""
+"""Unit tests of lmrl_utils.lm (gpt, data, validation, pretrained, kv_cache) and lmrl_utils.cache: seconds."""
 
 from __future__ import annotations
 
@@ -11,11 +11,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lmrl_utils import lm_cache
-from lmrl_utils.decoding import generate
-from lmrl_utils.lm import GPT, GPTConfig, TrainConfig, lr_at, perplexity, sample_batch, token_cross_entropy, train
-from lmrl_utils.lm_data import CharTokenizer, eval_windows, evaluate, position_losses
-from lmrl_utils.lm_kv import generate_cached
+from lmrl_utils import cache
+from lmrl_utils.lm import pretrained
+from lmrl_utils.lm.data import CharTokenizer
+from lmrl_utils.lm.decoding import generate
+from lmrl_utils.lm.gpt import GPT, GPTConfig, TrainConfig, lr_at, perplexity, sample_batch, token_cross_entropy, train
+from lmrl_utils.lm.kv_cache import generate_cached
+from lmrl_utils.lm.validation import eval_windows, evaluate, position_losses
+
+pytestmark = pytest.mark.chapter("03_lm_training")
 
 TINY = GPTConfig(vocab_size=20, block_size=16, d_model=32, n_layers=2, n_heads=4)
 
@@ -106,25 +110,25 @@ def test_kv_cache_generation_equals_full_recomputation():
 
 def test_cache_key_changes_with_the_recipe_and_writes_are_atomic(tmp_path, monkeypatch):
     monkeypatch.setenv("LMRL_CACHE", str(tmp_path / "cache"))
-    assert lm_cache.cache_dir() == tmp_path / "cache"
-    recipe = dict(lm_cache.RECIPES["synthetic"])
-    key = lm_cache.recipe_key(recipe)
-    assert key == lm_cache.recipe_key(dict(recipe))
+    assert cache.cache_dir() == tmp_path / "cache"
+    recipe = dict(pretrained.RECIPES["synthetic"])
+    key = cache.recipe_key(recipe)
+    assert key == cache.recipe_key(dict(recipe))
     recipe["train"] = TrainConfig(steps=999)
-    assert lm_cache.recipe_key(recipe) != key
+    assert cache.recipe_key(recipe) != key
     calls = []
     path = tmp_path / "cache" / "thing.pt"
-    built = lm_cache.load_or_build(path, lambda: calls.append(1) or {"x": torch.ones(2)})
-    again = lm_cache.load_or_build(path, lambda: calls.append(1) or {"x": torch.zeros(2)})
+    built = cache.load_or_build(path, lambda: calls.append(1) or {"x": torch.ones(2)})
+    again = cache.load_or_build(path, lambda: calls.append(1) or {"x": torch.zeros(2)})
     assert calls == [1] and torch.equal(built["x"], again["x"])
     assert [p.name for p in path.parent.iterdir()] == ["thing.pt"]  # no temporary file left behind
     path.write_bytes(b"truncated")  # a corrupt file is rebuilt
-    assert torch.equal(lm_cache.load_or_build(path, lambda: {"x": torch.zeros(2)})["x"], torch.zeros(2))
+    assert torch.equal(cache.load_or_build(path, lambda: {"x": torch.zeros(2)})["x"], torch.zeros(2))
 
 
 def test_concurrent_writers_leave_one_complete_file(tmp_path):
     """Two processes saving to the same cache path at once: the file always loads."""
-    code = ("import sys, torch; from pathlib import Path; from lmrl_utils.lm_cache import atomic_save\n"
+    code = ("import sys, torch; from pathlib import Path; from lmrl_utils.cache import atomic_save\n"
             "for i in range(20): atomic_save({'w': torch.full((20000,), float(sys.argv[1]))}, Path(sys.argv[2]))")
     target = tmp_path / "shared.pt"
     procs = [subprocess.Popen([sys.executable, "-c", code, str(v), str(target)], env=os.environ.copy())

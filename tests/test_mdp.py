@@ -4,9 +4,8 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-import lmrl_utils.envs  # noqa: F401
-from lmrl_utils.experience import mc_evaluation, run_episode, sarsa, success_rate
-from lmrl_utils.mdp import (
+import lmrl_utils.rl.envs  # noqa: F401
+from lmrl_utils.rl.mdp import (
     TabularMDP,
     evaluate_policy_exact,
     finite_horizon_value,
@@ -15,8 +14,9 @@ from lmrl_utils.mdp import (
     random_mdp,
     solve_exact,
 )
-from lmrl_utils.model_based import CountModel, dyna_q
-from lmrl_utils.tabular_rl import (
+from lmrl_utils.rl.model_based import CountModel, dyna_q
+from lmrl_utils.rl.rollouts import mc_evaluation, run_episode, success_rate
+from lmrl_utils.rl.tabular import (
     QLearningConfig,
     discounted_returns,
     epsilon_greedy,
@@ -25,8 +25,11 @@ from lmrl_utils.tabular_rl import (
     policy_iteration,
     q_from_v,
     q_learning,
+    sarsa,
     value_iteration,
 )
+
+pytestmark = pytest.mark.chapter("04_mdp")
 
 
 def test_frozenlake_conversion_matches_the_table():

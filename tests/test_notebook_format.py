@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import builtins
 from pathlib import Path
 
 import nbformat
@@ -39,6 +41,42 @@ def test_instructor_notebook_structure(path):
             assert "check_written_here" in cell.source, (
                 f"{where}: test cell {gid} must first check the graded item is the student's own code")
             assert _nbgrader(cell).get("locked"), f"{where}: test cell {gid} must be locked"
+
+
+def _bound_names(source: str) -> set[str]:
+    """Names a cell binds at its top level: imports, assignments, definitions, loop and with targets."""
+    bound: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return bound
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_test_cells_use_only_their_imports_and_the_setup(path):
+    """A test cell may use its own names, the locked setup cell's and the graded items (what the solution cells
+    define), never a variable another cell happens to leave behind: a student's scratch cell cannot change it."""
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    setup = set().union(*(_bound_names(c.source) for c in code if _nbgrader(c).get("grade_id") == "setup"))
+    graded = set().union(*(_bound_names(c.source) for c in code if _nbgrader(c).get("solution")))
+    allowed = setup | graded | set(dir(builtins))
+    for cell in code:
+        if not _nbgrader(cell).get("grade"):
+            continue
+        tree = ast.parse(cell.source)
+        used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        stray = sorted(used - allowed - _bound_names(cell.source))
+        assert not stray, (f"{path.relative_to(REPO)}: test cell {_nbgrader(cell)['grade_id']} uses {stray}, defined "
+                           f"in another cell: import or compute them in the test cell itself")
 
 
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: f"{p.parent.name}/{p.name}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import re
 from pathlib import Path
 
 import nbformat
@@ -55,3 +56,19 @@ def test_solution_cells_match_reference(path):
                 f"reference are two copies of one implementation: change both."
             )
     assert compared, f"no solution cell of {path.name} defines anything from {module_name}"
+
+
+def test_graded_lists_name_exactly_the_graded_items():
+    """Each reference module's GRADED is what its notebooks grade: the provenance check bans all of them."""
+    graded: dict[str, set[str]] = {}
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        module_name = nb.metadata["lmrl"]["reference_module"]
+        for cell in nb.cells:
+            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
+                graded.setdefault(module_name, set()).update(
+                    re.findall(r"check_written_here\(\s*\w+,\s*ref\.(\w+)", cell.source))
+    for module_name, items in graded.items():
+        declared = set(getattr(importlib.import_module(module_name), "GRADED", ()))
+        assert declared == items, (f"{module_name}.GRADED is {sorted(declared)} but its notebooks grade "
+                                   f"{sorted(items)}: list every graded item, nothing else")

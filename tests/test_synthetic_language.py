@@ -1,12 +1,13 @@
-"""Unit tests of lmrl_utils.synthetic_language: the entropy rate, the bigram gap, sampling."""
+"""Unit tests of lmrl_utils.lm.synthetic_language: the entropy rate, the bigram gap, sampling."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+import pytest
 
-from lmrl_utils.synthetic_language import (
+from lmrl_utils.lm.synthetic_language import (
     MarkovSource,
     context_entropy,
     entropy_rate,
@@ -16,6 +17,8 @@ from lmrl_utils.synthetic_language import (
     sample_text,
     stationary_distribution,
 )
+
+pytestmark = pytest.mark.chapter("03_lm_training")
 
 
 def test_entropy_rate_of_a_hand_made_chain():

@@ -17,11 +17,13 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.chapter("02_tokenization", "03_lm_training")
+
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # `python tests/test_texts.py --update` without an install
     sys.path.insert(0, str(REPO))
 
-from lmrl_utils import data  # noqa: E402
+from lmrl_utils.lm import corpus  # noqa: E402
 
 SNAPSHOT = REPO / "tests" / "snapshots" / "texts.json"
 UPDATE = "python tests/test_texts.py --update"
@@ -29,14 +31,14 @@ UPDATE = "python tests/test_texts.py --update"
 
 def facts() -> dict:
     """Every text file's checksum and size, and what the course derives from the English corpus."""
-    english = data.english_corpus()
-    files = {p.name: {"sha256": data.text_sha256(p.name), "bytes": p.stat().st_size}
-             for p in sorted(data.TEXTS.iterdir()) if p.name != "NOTICE.md"}
+    english = corpus.english_corpus()
+    files = {p.name: {"sha256": corpus.text_sha256(p.name), "bytes": p.stat().st_size}
+             for p in sorted(corpus.TEXTS.iterdir()) if p.name != "NOTICE.md"}
     return {
         "files": files,
-        "english": {"documents": len(data.corpus_documents()), "characters": len(english),
+        "english": {"documents": len(corpus.corpus_documents()), "characters": len(english),
                     "utf8_bytes": len(english.encode("utf-8")), "distinct_characters": len(set(english))},
-        "code": {"characters": len(data.python_source()), "lines": data.python_source().count("\n")},
+        "code": {"characters": len(corpus.python_source()), "lines": corpus.python_source().count("\n")},
     }
 
 
@@ -49,13 +51,13 @@ def test_texts_match_their_snapshot():
 
 
 def test_english_corpus_is_read_from_the_repository_not_the_interpreter():
-    assert data.english_corpus().startswith('The "assert" statement')
-    assert all(doc in data.english_corpus() for doc in data.corpus_documents())
-    source = (REPO / "lmrl_utils" / "data.py").read_text()
+    assert corpus.english_corpus().startswith('The "assert" statement')
+    assert all(doc in corpus.english_corpus() for doc in corpus.corpus_documents())
+    source = (REPO / "lmrl_utils" / "lm" / "corpus.py").read_text()
     assert "import pydoc_data" not in source and "from pydoc_data" not in source
     for path in [*REPO.glob("lmrl_utils/**/*.py"), *REPO.glob("chapters/**/*.md"), *REPO.glob("solutions/**/*.ipynb")]:
         assert "pydoc_data" not in path.read_text(encoding="utf-8").replace("`pydoc_data.topics`", ""), (
-            f"{path.relative_to(REPO)} reads interpreter-bundled data; use lmrl_utils.data instead")
+            f"{path.relative_to(REPO)} reads interpreter-bundled data; use lmrl_utils.lm.corpus instead")
 
 
 def other_pythons() -> list[str]:
@@ -79,12 +81,12 @@ def test_every_python_version_reads_the_same_corpus():
     pythons = other_pythons()
     if not pythons:
         pytest.skip("no other Python version on this machine")
-    code = ("import hashlib, sys; sys.path.insert(0, sys.argv[1]); from lmrl_utils import data; "
-            "print(hashlib.sha256((data.english_corpus() + data.python_source()).encode()).hexdigest())")
+    code = ("import hashlib, sys; sys.path.insert(0, sys.argv[1]); from lmrl_utils.lm import corpus; "
+            "print(hashlib.sha256((corpus.english_corpus() + corpus.python_source()).encode()).hexdigest())")
     want = subprocess.run([sys.executable, "-c", code, str(REPO)], capture_output=True, text=True).stdout
     for exe in pythons:
         proc = subprocess.run([exe, "-I", "-c", code, str(REPO)], capture_output=True, text=True, timeout=60)
-        assert proc.returncode == 0, f"{exe} cannot load lmrl_utils.data:\n{proc.stderr[-2000:]}"
+        assert proc.returncode == 0, f"{exe} cannot load lmrl_utils.lm.corpus:\n{proc.stderr[-2000:]}"
         assert proc.stdout == want, f"{exe} reads a different corpus than {sys.executable}"
 
 

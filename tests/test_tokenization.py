@@ -8,10 +8,10 @@ from itertools import islice
 import numpy as np
 import pytest
 
-from lmrl_utils.bpe_files import bytes_to_unicode
-from lmrl_utils.bpe_naive import naive_train_bpe
-from lmrl_utils.data import corpus_documents, english_corpus, random_unicode
-from lmrl_utils.tokenization import (
+from lmrl_utils.lm.bpe_files import bytes_to_unicode
+from lmrl_utils.lm.bpe_naive import naive_train_bpe
+from lmrl_utils.lm.corpus import corpus_documents, english_corpus, random_unicode
+from lmrl_utils.lm.tokenization import (
     Tokenizer,
     load_vocab_merges,
     merge_pair,
@@ -19,6 +19,8 @@ from lmrl_utils.tokenization import (
     save_vocab_merges,
     train_bpe,
 )
+
+pytestmark = pytest.mark.chapter("02_tokenization")
 
 EOT = "<|endoftext|>"
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from lmrl_utils.attention import MultiHeadSelfAttention
-from lmrl_utils.toy_tasks import (
+from lmrl_utils.lm.attention import MultiHeadSelfAttention
+from lmrl_utils.lm.toy_tasks import (
     PAD,
     ReversalAttention,
     ReversalConfig,
@@ -21,6 +21,8 @@ from lmrl_utils.toy_tasks import (
     train_tiny_lm,
     vocabulary,
 )
+
+pytestmark = pytest.mark.chapter("01_attention")
 
 
 @pytest.fixture(autouse=True)

@@ -2,11 +2,17 @@
 
 `decoding.generate` runs the whole context through the model for every new token: O(T) positions per step.
 Causal attention never changes the keys and values of earlier positions, so they can be kept: each step then
-processes one position. This module does that with the weights of an `lmrl_utils.lm.GPT` (same numbers, up to
+processes one position. This module does that with the weights of an `lmrl_utils.lm.gpt.GPT` (same numbers, up to
 floating-point rounding) and is used by the chapter's speed benchmark (`bench/lm_speed.py`).
 
 Example:
-    >>> out = generate_cached(model, prompt, 50, temperature=0)   # equals decoding.generate(..., temperature=0)
+    >>> from lmrl_utils.lm.decoding import generate
+    >>> from lmrl_utils.lm.gpt import GPTConfig
+    >>> _ = torch.manual_seed(0)
+    >>> model = GPT(GPTConfig(vocab_size=10, block_size=16, d_model=16, n_layers=1, n_heads=2)).eval()
+    >>> prompt = torch.tensor([[1, 2, 3]])
+    >>> torch.equal(generate_cached(model, prompt, 5, temperature=0), generate(model, prompt, 5, temperature=0))
+    True
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import math
 
 import torch
 
-from lmrl_utils.lm import GPT
+from lmrl_utils.lm.gpt import GPT
 
 
 def _step(model: GPT, token: torch.Tensor, pos: int, cache: list[dict[str, torch.Tensor]]) -> torch.Tensor:

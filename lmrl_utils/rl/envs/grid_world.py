@@ -15,6 +15,7 @@ import numpy as np
 from gymnasium import Env, spaces
 
 MAP = ("...+", ".#.-", "S...")
+ACTION_NAMES = ("left", "down", "right", "up")  # FrozenLake's action numbering, which the grid world shares
 MOVES = ((0, -1), (1, 0), (0, 1), (-1, 0))  # (d_row, d_col) of left, down, right, up
 
 

@@ -1,4 +1,4 @@
-"""Experience without a model: the run loop, success rates, Monte-Carlo evaluation and SARSA (Chapter 4).
+"""Experience without a model: the agent-environment loop, success rates and Monte-Carlo evaluation (Chapter 4).
 
 Example:
     env = gymnasium.make("FrozenLake-v1", is_slippery=False)
@@ -12,32 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from lmrl_utils.tabular_rl import QLearningConfig, discounted_returns, epsilon_greedy
-
-ACTION_NAMES = ("left", "down", "right", "up")  # FrozenLake's (and the LMRL grid world's) action numbering
-
-
-def sarsa(env, config: QLearningConfig, seed: int, curve: list | None = None) -> np.ndarray:
-    """Tabular SARSA: like Q-learning but the target uses the next action A' the ε-greedy policy really takes,
-    r + γ Q(s', A'). On-policy: it learns the values of the exploring policy. Appends each episode's return
-    to `curve` when given."""
-    rng = np.random.default_rng(seed)
-    Q = np.full((env.observation_space.n, env.action_space.n), config.q_init)
-    for episode in range(config.n_episodes):
-        epsilon = config.epsilon(episode)
-        s, _ = env.reset(seed=seed if episode == 0 else None)
-        a = epsilon_greedy(Q[s], epsilon, rng)
-        done, total = False, 0.0
-        while not done:
-            s_next, r, terminated, truncated, _ = env.step(a)
-            a_next = epsilon_greedy(Q[s_next], epsilon, rng)
-            target = r if terminated else r + config.gamma * Q[s_next, a_next]
-            Q[s, a] += config.alpha * (target - Q[s, a])
-            s, a, total = s_next, a_next, total + r
-            done = terminated or truncated
-        if curve is not None:
-            curve.append(total)
-    return Q
+from lmrl_utils.rl.tabular import discounted_returns
 
 
 def run_episode(env, act: Callable[[int], int], seed: int | None = None) -> tuple[list, list, list]:

@@ -76,9 +76,3 @@ def plot_lake(ax: plt.Axes, desc: np.ndarray, title: str = "") -> None:
     ax.set_xlabel("column")
     ax.set_ylabel("row")
     ax.set_title(title, fontsize=10)
-
-
-def smooth(x: np.ndarray, window: int) -> np.ndarray:
-    """Moving average over `window` episodes (for learning curves of 0/1 returns)."""
-    x = np.asarray(x, dtype=float)
-    return np.convolve(x, np.ones(window) / window, mode="valid")

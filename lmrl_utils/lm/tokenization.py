@@ -2,9 +2,9 @@
 
 `pretoken_counts`, `merge_pair`, `train_bpe` and `Tokenizer` are also written, line for line, in the instructor
 notebook `solutions/02_tokenization/bpe.ipynb` (`tests/test_solution_sync.py` keeps the copies equal); Chapter 3
-imports them from here. Files in GPT-2's format are read and written by `lmrl_utils.bpe_files` (re-exported
+imports them from here. Files in GPT-2's format are read and written by `lmrl_utils.lm.bpe_files` (re-exported
 here: `Tokenizer(*load_vocab_merges("encoder.json", "vocab.bpe"))`); the slow textbook trainer that recounts
-every pair, the baseline of the speed comparison, is `lmrl_utils.bpe_naive.naive_train_bpe`.
+every pair, the baseline of the speed comparison, is `lmrl_utils.lm.bpe_naive.naive_train_bpe`.
 
 Example:
     >>> vocab, merges = train_bpe("low lower lowest", vocab_size=258)
@@ -23,7 +23,10 @@ from itertools import pairwise
 
 import regex
 
-from lmrl_utils.bpe_files import load_vocab_merges, save_vocab_merges
+from lmrl_utils.lm.bpe_files import load_vocab_merges, save_vocab_merges
+
+# The graded items of this module: a graded exercise may use none of them (lmrl_utils.grading.provenance).
+GRADED = ("pretoken_counts", "merge_pair", "train_bpe", "Tokenizer")
 
 # GPT-2's pre-tokenizer: contractions, letters with an optional leading space, numbers with an optional
 # leading space, other symbols with an optional leading space, runs of whitespace. Merges never cross pieces.
@@ -125,7 +128,7 @@ class Tokenizer:
     `vocab` maps id -> bytes and must contain the 256 single bytes; `merges` lists (bytes, bytes) pairs in
     the order they were learned (each merged pair must also be in `vocab`); `special_tokens` are strings that
     are never split (added to the vocabulary when missing). Ids need not follow train_bpe's layout, so GPT-2's
-    own files load too (see lmrl_utils.bpe_files).
+    own files load too (see lmrl_utils.lm.bpe_files).
     Example: tok = Tokenizer(*train_bpe(text, 300)); tok.decode(tok.encode("any text ✓")) == "any text ✓"
     """
 

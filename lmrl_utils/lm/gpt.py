@@ -2,9 +2,9 @@
 
 The instructor notebook `solutions/03_lm_training/lm.ipynb` carries a second copy of each function and class
 below for students to read; `tests/test_solution_sync.py` keeps the two equal. The attention layer is
-Chapter 1's `MultiHeadSelfAttention`. Helpers that are not exercises live beside this file: `lm_data`
-(character tokenizer, evaluation), `lm_cache` (trained weights on disk), `lm_kv` (generation with a KV cache)
-and `decoding` (the decoding exercises).
+Chapter 1's `MultiHeadSelfAttention`. Helpers that are not exercises live beside this file: `data` (character
+tokenizer, token streams), `validation` (held-out loss, `fit`), `pretrained` (trained weights on disk), `kv_cache`
+(generation with a KV cache) and `decoding` (the decoding exercises).
 
 Example:
     >>> cfg = GPTConfig(vocab_size=20, block_size=16, d_model=32, n_layers=2, n_heads=4)
@@ -22,7 +22,10 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from lmrl_utils.attention import MultiHeadSelfAttention
+from lmrl_utils.lm.attention import MultiHeadSelfAttention
+
+# The graded items of this module: a graded exercise may use none of them (lmrl_utils.grading.provenance).
+GRADED = ("token_cross_entropy", "perplexity", "sample_batch", "GPT", "train_step", "lr_at", "train")
 
 
 @dataclass(frozen=True)

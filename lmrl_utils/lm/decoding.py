@@ -15,6 +15,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+# The graded items of this module: a graded exercise may use none of them (lmrl_utils.grading.provenance).
+GRADED = ("apply_temperature", "top_k_filter", "top_p_filter", "generate", "beam_search")
+
 
 def apply_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     """logits / temperature: below 1 sharpens the distribution, above 1 flattens it.

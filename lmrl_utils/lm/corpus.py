@@ -45,7 +45,7 @@ PARALLEL_SENTENCES: dict[str, str] = {
 
 @cache
 def read_text(name: str) -> str:
-    """The exact content of the course text `name` in `lmrl_utils/texts/` (no newline translation on Windows)."""
+    """The exact content of the course text `name` in `lmrl_utils/lm/texts/` (no newline translation on Windows)."""
     with open(TEXTS / name, encoding="utf-8", newline="") as f:
         return f.read()
 

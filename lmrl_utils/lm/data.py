@@ -16,11 +16,9 @@ from collections.abc import Iterable
 
 import numpy as np
 import torch
-from torch import nn
 
-from lmrl_utils.data import english_corpus, train_val_split
-from lmrl_utils.lm import token_cross_entropy
-from lmrl_utils.synthetic_language import MarkovSource, make_source, sample_ids
+from lmrl_utils.lm.corpus import english_corpus, train_val_split
+from lmrl_utils.lm.synthetic_language import MarkovSource, make_source, sample_ids
 
 
 class CharTokenizer:
@@ -79,48 +77,3 @@ def synthetic_data(
     train_ids = torch.from_numpy(sample_ids(source, n_train, rng))
     val_ids = torch.from_numpy(sample_ids(source, n_val, rng))
     return CharTokenizer.from_chars(source.alphabet), train_ids, val_ids  # the source's order: ids agree
-
-
-def eval_windows(tokens: torch.Tensor, block_size: int, max_windows: int | None = None) -> tuple[torch.Tensor, ...]:
-    """Non-overlapping (x, y) windows covering `tokens` in order: a fixed validation set (no randomness)."""
-    n = (len(tokens) - 1) // block_size
-    if max_windows is not None:
-        n = min(n, max_windows)
-    x = tokens[: n * block_size].view(n, block_size)
-    y = tokens[1: n * block_size + 1].view(n, block_size)
-    return x, y
-
-
-@torch.no_grad()
-def position_losses(model: nn.Module, tokens: torch.Tensor, max_windows: int = 400, batch: int = 100) -> torch.Tensor:
-    """Mean surprisal (nats) at each position 0..T-1 of the window, over non-overlapping validation windows.
-
-    Position t has t tokens of context, so early positions are harder: the curve shows what context buys.
-    """
-    was_training = model.training
-    model.eval()
-    x, y = eval_windows(tokens, model.config.block_size, max_windows)
-    total = torch.zeros(model.config.block_size)
-    for i in range(0, len(x), batch):
-        logits = model(x[i: i + batch])
-        nll = -torch.log_softmax(logits, dim=-1).gather(-1, y[i: i + batch, :, None])[..., 0]  # (b, T)
-        total += nll.sum(0)
-    model.train(was_training)
-    return total / len(x)
-
-
-@torch.no_grad()
-def evaluate(model: nn.Module, tokens: torch.Tensor, max_windows: int = 400, skip: int = 0) -> float:
-    """Validation loss: mean token cross-entropy over non-overlapping windows, ignoring the first `skip` positions.
-
-    `skip` = the source's order compares a model with the entropy rate: those first positions lack context.
-    """
-    was_training = model.training
-    model.eval()
-    x, y = eval_windows(tokens, model.config.block_size, max_windows)
-    y = y.clone()
-    y[:, :skip] = -100  # ignored
-    losses = [token_cross_entropy(model(x[i: i + 100]), y[i: i + 100]).item() * len(x[i: i + 100])
-              for i in range(0, len(x), 100)]
-    model.train(was_training)
-    return sum(losses) / len(x)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lmrl_utils.mdp import TabularMDP
-from lmrl_utils.tabular_rl import QLearningConfig, epsilon_greedy
+from lmrl_utils.rl.mdp import TabularMDP
+from lmrl_utils.rl.tabular import QLearningConfig, epsilon_greedy
 
 
 class CountModel:

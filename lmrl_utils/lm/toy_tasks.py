@@ -7,7 +7,7 @@
    subject, the object on the verb, the place on the object), so a causal self-attention layer trained to
    predict the next word has something to look back at.
 
-The attention itself is `lmrl_utils.attention`; this module only builds the data and the small models
+The attention itself is `lmrl_utils.lm.attention`; this module only builds the data and the small models
 around it. All randomness comes in through `seed` / `rng` arguments: nothing here draws from the
 caller's global random state.
 """
@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from lmrl_utils.attention import (
+from lmrl_utils.lm.attention import (
     MultiHeadSelfAttention,
     causal_mask,
     scaled_dot_product_attention,

@@ -1,6 +1,6 @@
 """The textbook BPE trainer that recounts every pair after each merge: correct, simple and slow.
 
-It learns exactly the same merges as `lmrl_utils.tokenization.train_bpe` (same pre-tokens, same tie rule), so
+It learns exactly the same merges as `lmrl_utils.lm.tokenization.train_bpe` (same pre-tokens, same tie rule), so
 the two can be compared for speed (bench/bpe_speed.py, Chapter 2's BPE page) and checked against each other.
 Example: naive_train_bpe("aaabdaaabac", 259)[1] -> [(b'a', b'a'), (b'aa', b'a'), (b'aaa', b'b')]
 """
@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from itertools import pairwise
 
-from lmrl_utils.tokenization import merge_pair, pretoken_counts
+from lmrl_utils.lm.tokenization import merge_pair, pretoken_counts
 
 
 def naive_train_bpe(

@@ -1,0 +1,43 @@
+"""What a test cell needs, in one import line: the friendly checks and the provenance check.
+
+    from lmrl_utils.grading import CheckFailed, check_close, check_written_here
+
+`checks` holds the checks (tensors, numpy arrays, lists, dicts, strings, numbers), `provenance` the check that a
+graded item is the student's own code, `feedback` nbgrader's preprocessor for hidden-test messages.
+"""
+
+from lmrl_utils.grading.checks import (
+    CheckFailed,
+    check_actions,
+    check_array,
+    check_at_least,
+    check_close,
+    check_dtype,
+    check_equal,
+    check_finite,
+    check_same_list,
+    check_same_mapping,
+    check_same_text,
+    check_shape,
+    check_sums_to_one,
+    check_type,
+)
+from lmrl_utils.grading.provenance import check_written_here
+
+__all__ = [
+    "CheckFailed",
+    "check_actions",
+    "check_array",
+    "check_at_least",
+    "check_close",
+    "check_dtype",
+    "check_equal",
+    "check_finite",
+    "check_same_list",
+    "check_same_mapping",
+    "check_same_text",
+    "check_shape",
+    "check_sums_to_one",
+    "check_type",
+    "check_written_here",
+]

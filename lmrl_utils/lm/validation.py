@@ -1,0 +1,107 @@
+"""Measuring a language model on held-out text: fixed validation windows, the loss (overall and per position),
+and `fit`, the training loop of `lmrl_utils.lm.gpt` with a validation curve and early stopping.
+
+Example:
+    >>> x, y = eval_windows(torch.arange(11), block_size=5)
+    >>> x.tolist(), y.tolist()
+    ([[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]], [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]])
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+from torch import nn
+
+from lmrl_utils.lm.gpt import GPT, TrainConfig, token_cross_entropy, train
+
+
+def eval_windows(tokens: torch.Tensor, block_size: int, max_windows: int | None = None) -> tuple[torch.Tensor, ...]:
+    """Non-overlapping (x, y) windows covering `tokens` in order: a fixed validation set (no randomness)."""
+    n = (len(tokens) - 1) // block_size
+    if max_windows is not None:
+        n = min(n, max_windows)
+    x = tokens[: n * block_size].view(n, block_size)
+    y = tokens[1: n * block_size + 1].view(n, block_size)
+    return x, y
+
+
+@torch.no_grad()
+def position_losses(model: nn.Module, tokens: torch.Tensor, max_windows: int = 400, batch: int = 100) -> torch.Tensor:
+    """Mean surprisal (nats) at each position 0..T-1 of the window, over non-overlapping validation windows.
+
+    Position t has t tokens of context, so early positions are harder: the curve shows what context buys.
+    """
+    was_training = model.training
+    model.eval()
+    x, y = eval_windows(tokens, model.config.block_size, max_windows)
+    total = torch.zeros(model.config.block_size)
+    for i in range(0, len(x), batch):
+        logits = model(x[i: i + batch])
+        nll = -torch.log_softmax(logits, dim=-1).gather(-1, y[i: i + batch, :, None])[..., 0]  # (b, T)
+        total += nll.sum(0)
+    model.train(was_training)
+    return total / len(x)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, tokens: torch.Tensor, max_windows: int = 400, skip: int = 0) -> float:
+    """Validation loss: mean token cross-entropy over non-overlapping windows, ignoring the first `skip` positions.
+
+    `skip` = the source's order compares a model with the entropy rate: those first positions lack context.
+    """
+    was_training = model.training
+    model.eval()
+    x, y = eval_windows(tokens, model.config.block_size, max_windows)
+    y = y.clone()
+    y[:, :skip] = -100  # ignored
+    losses = [token_cross_entropy(model(x[i: i + 100]), y[i: i + 100]).item() * len(x[i: i + 100])
+              for i in range(0, len(x), 100)]
+    model.train(was_training)
+    return sum(losses) / len(x)
+
+
+def fit(
+    model: GPT,
+    train_ids: torch.Tensor,
+    val_ids: torch.Tensor,
+    config: TrainConfig,
+    seed: int = 0,
+    eval_every: int = 50,
+    skip: int = 0,
+    time_limit: float | None = None,
+    patience: int | None = None,
+    progress: bool = False,
+) -> dict[str, list]:
+    """`lm.train` plus a validation curve: evaluates every `eval_every` steps, stops at `time_limit` seconds or
+    after `patience` evaluations without a new best validation loss (early stopping; the best weights are kept).
+
+    Returns {"loss": per-step training losses, "val_step", "val_loss", "val_time": the validation curve}.
+    """
+    history: dict[str, list] = {"loss": [], "val_step": [], "val_loss": [], "val_time": []}
+    start = time.perf_counter()
+    best = {"loss": float("inf"), "state": None, "since": 0}
+
+    def callback(step: int, loss: float) -> bool:
+        history["loss"].append(loss)
+        last = step + 1 == config.steps
+        out_of_time = time_limit is not None and time.perf_counter() - start > time_limit
+        if (step + 1) % eval_every and not last and not out_of_time:
+            return False
+        elapsed = time.perf_counter() - start
+        val = evaluate(model, val_ids, skip=skip)
+        history["val_step"].append(step + 1)
+        history["val_loss"].append(val)
+        history["val_time"].append(elapsed)
+        if val < best["loss"]:
+            best.update(loss=val, state={k: v.clone() for k, v in model.state_dict().items()}, since=0)
+        else:
+            best["since"] += 1
+        stop = patience is not None and best["since"] >= patience
+        if stop and best["state"] is not None:
+            model.load_state_dict(best["state"])
+        return stop or out_of_time
+
+    train(model, train_ids, config, torch.Generator().manual_seed(seed), callback=callback, progress=progress)
+    return history

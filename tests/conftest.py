@@ -1,0 +1,60 @@
+"""Shared test configuration: the `slow` and `chapter` markers, and `--chapter` to check one chapter alone.
+
+    make test                          # everything (what CI runs)
+    make test-fast                     # pytest -m "not slow": no book build, no nbgrader round trips, no nbmake
+    make test-chapter CH=04_mdp        # pytest --chapter 04_mdp: that chapter's pages, notebooks, round trip
+
+An item belongs to a chapter when its id names the chapter's folder (parametrized release, round-trip and
+notebook tests; nbmake items under solutions/<folder>/; pages under chapters/<folder>/) or when its module says
+`pytestmark = pytest.mark.chapter("04_mdp")`. With `--chapter`, the fast checks that belong to no chapter
+(lint, the checks' own tests, ...) run too; the whole-book build does not, the chapter's pages run one by one
+instead (tests/test_pages.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from lmrl_utils.chapters import CHAPTERS
+
+SLOW_FILES = {"test_book.py", "test_grading_e2e.py", "test_grading_robustness.py", "test_pages.py"}
+FOLDERS = [c.folder for c in CHAPTERS]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--chapter", default=None, metavar="FOLDER",
+                     help="run only the checks of one chapter, e.g. --chapter 04_mdp")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: builds the book, runs nbgrader or executes notebooks (minutes)")
+    config.addinivalue_line("markers", "chapter(*folders): the chapters a test module checks")
+    wanted = config.getoption("--chapter")
+    if wanted is not None and wanted not in FOLDERS:
+        raise pytest.UsageError(f"--chapter {wanted!r}: choose one of {FOLDERS}")
+
+
+def _chapters_of(item: pytest.Item) -> set[str]:
+    named = {folder for folder in FOLDERS if folder in item.nodeid}
+    marker = item.get_closest_marker("chapter")
+    return named | set(marker.args if marker else ())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.suffix == ".ipynb" or item.path.name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
+    wanted = config.getoption("--chapter")
+    keep, drop = [], []
+    for item in items:
+        chapters = _chapters_of(item)
+        if wanted is None:
+            ok = item.path.name != "test_pages.py"  # the full run executes every page once, in the book build
+        elif chapters:
+            ok = wanted in chapters
+        else:
+            ok = item.get_closest_marker("slow") is None  # general fast checks run with every chapter
+        (keep if ok else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
