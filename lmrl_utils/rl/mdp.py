@@ -61,6 +61,24 @@ def as_policy_matrix(policy: np.ndarray, n_actions: int) -> np.ndarray:
     return policy.astype(float)
 
 
+def make_absorbing(P: np.ndarray, R: np.ndarray, terminal: np.ndarray) -> None:
+    """Make the terminal states absorbing with zero reward, in place: P[s, a, s] = 1 and R[s, a] = 0 for every
+    terminal s and action a. Every TabularMDP builder calls this, so a terminal state's value is always 0."""
+    P[terminal] = 0.0
+    P[terminal, :, terminal] = 1.0
+    R[terminal] = 0.0
+
+
+def policy_dynamics(mdp: TabularMDP, policy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(P_π, r_π): the state-to-state transition matrix (S, S) and expected reward (S,) of following `policy`.
+
+    P_π[s, s'] = Σ_a π(a|s) p(s'|s, a) and r_π[s] = Σ_a π(a|s) r(s, a): a policy turns the MDP into a Markov
+    chain with rewards.
+    """
+    pi = as_policy_matrix(policy, mdp.n_actions)
+    return np.einsum("sa,sat->st", pi, mdp.P), (pi * mdp.R).sum(axis=1)
+
+
 def from_gym_env(env, gamma: float) -> TabularMDP:
     """The MDP of a Gymnasium toy-text env (FrozenLake, Taxi, CliffWalking, the LMRL grid world).
 
@@ -78,9 +96,7 @@ def from_gym_env(env, gamma: float) -> TabularMDP:
                 P[s, a, s_next] += prob
                 R[s, a] += prob * reward
                 terminal[s_next] |= bool(terminated)
-    P[terminal] = 0.0
-    P[terminal, :, terminal] = 1.0  # absorbing: P[s, a, s] = 1 for every terminal s and action a
-    R[terminal] = 0.0
+    make_absorbing(P, R, terminal)
     start = np.asarray(getattr(u, "initial_state_distrib", np.eye(S)[0]), dtype=float)
     return TabularMDP(P=P, R=R, gamma=gamma, terminal=terminal, start=start)
 
@@ -91,9 +107,7 @@ def evaluate_policy_exact(mdp: TabularMDP, policy: np.ndarray) -> np.ndarray:
     With N the non-terminal states, (I − γ P_π[N, N]) v_N = r_π[N]. Example: a policy that earns 1 per step
     forever with γ = 0.9 has v = 1 / (1 − 0.9) = 10.
     """
-    pi = as_policy_matrix(policy, mdp.n_actions)
-    P_pi = np.einsum("sa,sat->st", pi, mdp.P)  # (S, S)
-    r_pi = (pi * mdp.R).sum(axis=1)  # (S,)
+    P_pi, r_pi = policy_dynamics(mdp, policy)  # (S, S), (S,)
     n = ~mdp.terminal
     v = np.zeros(mdp.n_states)
     system = np.eye(n.sum()) - mdp.gamma * P_pi[np.ix_(n, n)]
@@ -133,9 +147,7 @@ def finite_horizon_value(mdp: TabularMDP, policy: np.ndarray, horizon: int) -> n
 
     For FrozenLake this is the probability of reaching the goal within `horizon` steps.
     """
-    pi = as_policy_matrix(policy, mdp.n_actions)
-    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
-    r_pi = (pi * mdp.R).sum(axis=1)
+    P_pi, r_pi = policy_dynamics(mdp, policy)
     v = np.zeros(mdp.n_states)
     for _ in range(horizon):
         v = r_pi + P_pi @ v
@@ -153,8 +165,6 @@ def random_mdp(
     R = rng.normal(size=(n_states, n_actions))
     terminal = np.zeros(n_states, dtype=bool)
     terminal[n_states - n_terminal:] = True
-    P[terminal] = 0.0
-    P[terminal, :, terminal] = 1.0
-    R[terminal] = 0.0
+    make_absorbing(P, R, terminal)
     start = np.eye(n_states)[0]
     return TabularMDP(P=P, R=R, gamma=gamma, terminal=terminal, start=start)

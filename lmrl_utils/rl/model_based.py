@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lmrl_utils.rl.mdp import TabularMDP
+from lmrl_utils.rl.mdp import TabularMDP, make_absorbing
 from lmrl_utils.rl.tabular import QLearningConfig, epsilon_greedy
 
 
@@ -36,9 +36,7 @@ class CountModel:
         unseen = n == 0
         P[unseen] = np.eye(S)[np.nonzero(unseen)[0]]  # unvisited (s, a): assume it stays in s
         R = self.reward_sum / np.maximum(n, 1)
-        P[self.terminal] = 0.0
-        P[self.terminal, :, self.terminal] = 1.0
-        R[self.terminal] = 0.0
+        make_absorbing(P, R, self.terminal)
         return TabularMDP(P=P, R=R, gamma=gamma, terminal=self.terminal.copy(), start=np.eye(S)[0])
 
 
