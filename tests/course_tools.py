@@ -13,6 +13,8 @@ from pathlib import Path
 
 import nbformat
 
+from lmrl_utils.release import generate
+
 REPO = Path(__file__).resolve().parent.parent
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 SOLUTION_REGION = re.compile(r"### BEGIN SOLUTION(.*?)### END SOLUTION", re.S)
@@ -31,16 +33,10 @@ def nbgrader(course: Path, *args: str, timeout: float = 1800) -> subprocess.Comp
 
 
 def make_course(root: Path, assignment: str) -> Path:
-    """A course folder with the project's nbgrader_config.py and one assignment's instructor notebooks."""
-    course = root / "course"
-    (course / "solutions").mkdir(parents=True)
-    shutil.copy(REPO / "nbgrader_config.py", course)
-    shutil.copytree(REPO / "solutions" / assignment, course / "solutions" / assignment,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    proc = nbgrader(course, "generate_assignment", assignment, "--force")
-    released = course / "release" / assignment
-    assert any(released.glob("*.ipynb")), f"generate_assignment failed:\n{proc.stdout}\n{proc.stderr}"
-    return course
+    """A course folder with the project's nbgrader_config.py and one assignment's instructor notebooks, released
+    by nbgrader (`lmrl_utils.release.generate`, the same generation `make release` uses)."""
+    generate(assignment, root, REPO)
+    return root / "course"
 
 
 def solution_code(source: str) -> str:
