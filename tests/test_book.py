@@ -11,10 +11,16 @@ from pathlib import Path
 import nbformat
 from course_tools import SOLUTION_REGION, visible_text
 
+from lmrl_utils import book_cache
+
 REPO = Path(__file__).resolve().parent.parent
 
 
 def _build(out: Path) -> subprocess.CompletedProcess:
+    """Build the book into `out`, starting from the repository's execution cache when `make book` made it from
+    the current lmrl_utils (lmrl_utils.book_cache): the pages' outputs are then the ones this code produces."""
+    if book_cache.is_current(REPO / "_build"):
+        shutil.copytree(REPO / "_build" / ".jupyter_cache", out / "_build" / ".jupyter_cache")
     jb = shutil.which("jupyter-book")
     assert jb, "jupyter-book is not installed: run `make install`"
     return subprocess.run([jb, "build", str(REPO), "--path-output", str(out), "-W", "-n", "--keep-going"],
@@ -102,3 +108,14 @@ def test_a_virtual_environment_in_the_repository_leaves_the_book_unchanged(tmp_p
     assert found == expected, (f"Sphinx read pages outside _toc.yml: {sorted(found - expected)[:10]}; "
                                f"missed {sorted(expected - found)[:10]}")
     assert "site-packages" not in log, f"the build looked inside an installed package:\n{log[-3000:]}"
+
+
+def test_execution_cache_is_dropped_when_lmrl_utils_changes(tmp_path):
+    build = tmp_path / "_build"
+    assert not book_cache.prepare(build)  # nothing to reuse on a first build
+    (build / ".jupyter_cache").mkdir()
+    (build / ".jupyter_cache" / "page").write_text("outputs")
+    assert book_cache.prepare(build), "a cache made by the same code must be reused"
+    (build / book_cache.STAMP).write_text("made by other code")
+    assert not book_cache.prepare(build), "a cache made by other code must not be reused"
+    assert not (build / ".jupyter_cache").exists(), "a stale cache must be deleted before the build"

@@ -9,7 +9,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "lmrl_utils"
 MODULES = sorted(PACKAGE.rglob("*.py"))
-SHARED = {"seeding", "device", "plotting", "cache", "chapters", "release"}
+SHARED = {"seeding", "device", "plotting", "cache", "chapters", "release", "book_cache"}
 # part -> the parts it must never import (rlhf and chapter-level modules such as warmup may import anything)
 FORBIDDEN = {"lm": {"rl", "rlhf", "grading"}, "rl": {"lm", "rlhf", "grading"}, "grading": {"lm", "rl", "rlhf"},
              **{name: {"lm", "rl", "rlhf", "grading"} for name in SHARED}}
