@@ -1,0 +1,157 @@
+"""Grading quality per test cell: how often correct answers fail, and how often wrong answers are caught, when
+the tests' seeds change.
+
+    python bench/grading_quality.py 04_mdp --seeds 20       # one assignment, 20 seed shifts
+    python bench/grading_quality.py --seeds 5               # every assignment
+
+Variants: the reference solution, the correct variants of `tests/correct_variants/<assignment>.py` (other valid
+ways to write an item: another order of random draws, a loop instead of vectorised code, ...), and the wrong
+answers of `tests/wrong_answers/<assignment>.py`; both registries use the same edit format. Each variant runs
+against the visible and hidden tests once per seed shift k = 0..N-1: every seed given to
+`numpy.random.default_rng`, `torch.manual_seed` or `lmrl_utils.seeding.torch_generator` becomes seed + 7919 k,
+so a test that passes only for one lucky seed, or only for the reference's exact stream of random numbers, shows
+it. Cells run in one fresh namespace per run, in notebook order, as nbgrader's kernel runs them.
+
+Goals (issue "grading quality"): at most 0.5 % false failures per test cell (1 in 200 runs) and every wrong
+answer caught on every seed by the cells its registry says it loses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import io
+import os
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+import nbformat  # noqa: E402
+from course_tools import apply_edits, grade_id, solution_code, wrong_answers  # noqa: E402
+
+from lmrl_utils.release import assignments  # noqa: E402
+
+SHIFT = 7919  # a prime, so shifted seeds do not collide with the tests' other seeds
+
+
+def correct_variants(assignment: str) -> dict:
+    """The assignment's registry of correct variants (tests/correct_variants/<assignment>.py), if any."""
+    path = REPO / "tests" / "correct_variants" / f"{assignment}.py"
+    if not path.exists():
+        return {}
+    spec = importlib.util.spec_from_file_location(f"correct_variants_{assignment}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CORRECT_VARIANTS
+
+
+@contextlib.contextmanager
+def shifted_seeds(k: int):
+    """Shift every seed the tests and solutions pass to the usual seeding functions by SHIFT * k."""
+    import numpy as np
+    import torch
+
+    import lmrl_utils.seeding as seeding
+
+    saved = np.random.default_rng, torch.manual_seed, seeding.torch_generator
+    default_rng, manual_seed, torch_generator = saved
+
+    def shift(seed):
+        return seed + SHIFT * k if isinstance(seed, int) else seed
+
+    np.random.default_rng = lambda seed=None, *a, **kw: default_rng(shift(seed), *a, **kw)
+    torch.manual_seed = lambda seed: manual_seed(shift(seed))
+    seeding.torch_generator = lambda seed: torch_generator(shift(seed))
+    try:
+        yield
+    finally:
+        np.random.default_rng, torch.manual_seed, seeding.torch_generator = saved
+
+
+def run_once(job: tuple) -> dict[str, bool]:
+    """Run one variant's notebooks with seed shift k; {test grade_id: passed}."""
+    notebooks, k, folder = job
+    results: dict[str, bool] = {}
+    with shifted_seeds(k), tempfile.TemporaryDirectory() as tmp:
+        for name, nb in notebooks.items():
+            namespace = {"__name__": "__main__"}
+            cwd = os.getcwd()
+            os.chdir(folder)
+            try:
+                for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+                    meta = cell.metadata.get("nbgrader", {})
+                    source = solution_code(cell.source) if meta.get("solution") else cell.source
+                    path = Path(tmp) / f"{Path(name).stem}_cell{i}.py"  # inspect.getsource reads it
+                    path.write_text(source)
+                    try:
+                        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                            exec(compile(source, str(path), "exec"), namespace)
+                        ok = True
+                    except BaseException:  # noqa: BLE001 - any failure of a cell, as the autograder sees it
+                        ok = False
+                    if meta.get("grade"):
+                        results[meta["grade_id"]] = ok
+            finally:
+                os.chdir(cwd)
+    return results
+
+
+def evaluate(assignment: str, n_seeds: int, workers: int) -> None:
+    folder = REPO / "solutions" / assignment
+    sources = {p.name: nbformat.read(p, as_version=4) for p in sorted(folder.glob("*.ipynb"))}
+    correct = {"reference": {"edits": []}, **correct_variants(assignment)}
+    wrong = wrong_answers(assignment)
+    variants = {**{f"ok:{n}": v for n, v in correct.items()}, **{f"wrong:{n}": v for n, v in wrong.items()}}
+    jobs = [(name, k) for name in variants for k in range(n_seeds)]
+    start = time.perf_counter()
+    with ProcessPoolExecutor(workers) as pool:
+        outcomes = pool.map(run_once, [(apply_edits(sources, variants[n]["edits"]), k, folder) for n, k in jobs])
+        results = dict(zip(jobs, outcomes, strict=True))
+    seconds = time.perf_counter() - start
+
+    cells = [grade_id(c) for nb in sources.values() for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    fails: dict[str, int] = defaultdict(int)
+    runs = 0
+    for (name, _), cell_ok in results.items():
+        if name.startswith("ok:"):
+            runs += 1
+            for cell in cells:
+                fails[cell] += not cell_ok.get(cell, False)
+    print(f"\n{assignment}: {len(correct)} correct variant(s) and {len(wrong)} wrong answer(s) x {n_seeds} seed "
+          f"shift(s), {seconds:.0f} s")
+    print(f"  {'test cell':<28} {'false failures of correct answers':>36}")
+    for cell in cells:
+        rate = fails[cell] / runs
+        flag = "" if rate <= 0.005 else "   <-- above 0.5 %"
+        print(f"  {cell:<28} {fails[cell]:>6} / {runs:<6} ({100 * rate:5.1f} %){flag}")
+    for name in correct:
+        bad = sorted({c for (n, _), r in results.items() if n == f"ok:{name}" for c in cells if not r.get(c)})
+        if bad:
+            print(f"  correct variant {name!r} fails {bad}")
+    print(f"  {'wrong answer':<40} {'caught (fails a cell it must lose)':>36}")
+    for name, case in wrong.items():
+        caught = sum(any(not results[(f"wrong:{name}", k)].get(c, True) for c in case["loses"]) for k in range(n_seeds))
+        flag = "" if caught == n_seeds else "   <-- missed on some seeds"
+        print(f"  {name:<40} {caught:>6} / {n_seeds:<6}{flag}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("assignments", nargs="*", default=None)
+    parser.add_argument("--seeds", type=int, default=10, help="seed shifts per variant (200 to resolve 0.5 %%)")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    for assignment in args.assignments or assignments():
+        evaluate(assignment, args.seeds, args.workers)
+
+
+if __name__ == "__main__":
+    main()
