@@ -17,7 +17,8 @@ import pytest
 
 from lmrl_utils.chapters import CHAPTERS
 
-SLOW_FILES = {"test_book.py", "test_grading_e2e.py", "test_grading_robustness.py", "test_pages.py"}
+SLOW_FILES = {"test_book.py", "test_grading_e2e.py", "test_grading_robustness.py", "test_pages.py",
+              "test_grading_quality.py"}
 FOLDERS = [c.folder for c in CHAPTERS]
 
 
