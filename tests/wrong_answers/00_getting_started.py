@@ -17,4 +17,9 @@ WRONG_ANSWERS = {
         "edits": [("warmup.ipynb", "train_linear_regression", "nn.MSELoss()", 'nn.MSELoss(reduction="sum")')],
         "loses": ["train_visible", "train_hidden"],
     },
+    # a new tensor bound to the loop variable: the caller's parameters never move
+    "update_not_in_place": {
+        "edits": [("warmup.ipynb", "sgd_step", "p -= lr * p.grad", "p = p - lr * p.grad")],
+        "loses": ["sgd_step_visible", "sgd_step_hidden"],
+    },
 }
