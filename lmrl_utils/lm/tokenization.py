@@ -1,8 +1,10 @@
 """Byte-level BPE from scratch: the reference implementations of Chapter 2's graded exercises.
 
 `pretoken_counts`, `merge_pair`, `train_bpe` and `Tokenizer` are also written, line for line, in the instructor
-notebook `solutions/02_tokenization/bpe.ipynb` (`tests/test_solution_sync.py` keeps the copies equal); Chapter 3
-imports them from here. Files in GPT-2's format are read and written by `lmrl_utils.lm.bpe_files` (re-exported
+notebook `solutions/02_tokenization/bpe.ipynb` (`tests/test_solution_sync.py` keeps the copies equal); Chapter 2's
+pages import them from here. Chapter 3's language models read characters for now (`lmrl_utils.lm.data.CharTokenizer`);
+this byte-level BPE is what a production model would use, and what the course's own model will use in a later version
+of the course. Files in GPT-2's format are read and written by `lmrl_utils.lm.bpe_files` (re-exported
 here: `Tokenizer(*load_vocab_merges("encoder.json", "vocab.bpe"))`); the slow textbook trainer that recounts
 every pair, the baseline of the speed comparison, is `lmrl_utils.lm.bpe_naive.naive_train_bpe`.
 
