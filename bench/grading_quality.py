@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import io
 import os
 import sys
@@ -34,22 +33,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 import nbformat  # noqa: E402
-from course_tools import apply_edits, grade_id, solution_code, wrong_answers  # noqa: E402
+from course_tools import apply_edits, correct_variants, grade_id, solution_code, wrong_answers  # noqa: E402
 
 from lmrl_utils.release import assignments  # noqa: E402
 
 SHIFT = 7919  # a prime, so shifted seeds do not collide with the tests' other seeds
-
-
-def correct_variants(assignment: str) -> dict:
-    """The assignment's registry of correct variants (tests/correct_variants/<assignment>.py), if any."""
-    path = REPO / "tests" / "correct_variants" / f"{assignment}.py"
-    if not path.exists():
-        return {}
-    spec = importlib.util.spec_from_file_location(f"correct_variants_{assignment}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.CORRECT_VARIANTS
 
 
 @contextlib.contextmanager

@@ -97,15 +97,25 @@ def submit(course: Path, assignment: str, student: str, nbs: dict) -> Path:
     return folder
 
 
-def wrong_answers(assignment: str) -> dict:
-    """The assignment's registry of plausible wrong answers (tests/wrong_answers/<assignment>.py)."""
-    path = REPO / "tests" / "wrong_answers" / f"{assignment}.py"
+def registry(kind: str, assignment: str) -> dict:
+    """tests/<kind>/<assignment>.py's dict of named edits (WRONG_ANSWERS or CORRECT_VARIANTS); {} if none."""
+    path = REPO / "tests" / kind / f"{assignment}.py"
     if not path.exists():
         return {}
-    spec = importlib.util.spec_from_file_location(f"wrong_answers_{assignment}", path)
+    spec = importlib.util.spec_from_file_location(f"{kind}_{assignment}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.WRONG_ANSWERS
+    return getattr(module, kind.upper())
+
+
+def wrong_answers(assignment: str) -> dict:
+    """The assignment's registry of plausible wrong answers (tests/wrong_answers/<assignment>.py)."""
+    return registry("wrong_answers", assignment)
+
+
+def correct_variants(assignment: str) -> dict:
+    """The assignment's correct answers written differently from the reference (tests/correct_variants/)."""
+    return registry("correct_variants", assignment)
 
 
 def scores(course: Path, assignment: str, student: str) -> tuple[float, float, dict]:
