@@ -8,6 +8,7 @@ import lmrl_utils.rl.envs  # noqa: F401
 from lmrl_utils.rl.mdp import (
     TabularMDP,
     evaluate_policy_exact,
+    finite_horizon_optimal,
     finite_horizon_value,
     from_gym_env,
     q_from_v_exact,
@@ -94,6 +95,45 @@ def test_success_probability_within_the_time_limit():
     v, pi = solve_exact(mdp)
     assert v[0] == pytest.approx(0.542, abs=1e-3)
     assert finite_horizon_value(mdp, pi, 100)[0] == pytest.approx(0.740, abs=1e-3)
+
+
+def test_finite_horizon_optimal_is_backward_induction():
+    rng = np.random.default_rng(7)
+    mdp = random_mdp(rng, 6, 3, gamma=0.5, n_terminal=2)  # gamma is ignored: the time limit cuts the sum
+    V, policy = finite_horizon_optimal(mdp, 4)
+    assert V.shape == (5, 6) and policy.shape == (4, 6)
+    np.testing.assert_array_equal(V[0], 0.0)
+    np.testing.assert_allclose(V[1], np.where(mdp.terminal, 0.0, mdp.R.max(axis=1)))  # one step: the best reward
+    W = np.zeros(6)  # evaluate the returned non-stationary policy: it earns exactly V
+    for k in range(1, 5):
+        W = mdp.R[np.arange(6), policy[k - 1]] + (mdp.P[np.arange(6), policy[k - 1]] @ W)
+        W[mdp.terminal] = 0.0
+        np.testing.assert_allclose(W, V[k])
+    for _ in range(20):  # no stationary deterministic policy does better
+        pi = rng.integers(3, size=6)
+        assert np.all(finite_horizon_value(mdp, pi, 4) <= V[4] + 1e-12)
+    proper = random_mdp(rng, 8, 3, gamma=1.0)  # every policy ends: V_k tends to v* of the undiscounted MDP
+    np.testing.assert_allclose(finite_horizon_optimal(proper, 2000)[0][-1], solve_exact(proper)[0], atol=1e-8)
+
+
+def test_the_time_limit_optimum_beats_the_discounted_optimum_on_frozenlake():
+    for name, limit, best in [("FrozenLake-v1", 100, 0.7442), ("FrozenLake8x8-v1", 200, 0.9132)]:
+        env = gym.make(name)
+        assert env.spec.max_episode_steps == limit
+        mdp = from_gym_env(env, gamma=0.99)
+        V, _ = finite_horizon_optimal(mdp, limit)
+        assert V[limit][0] == pytest.approx(best, abs=1e-4)
+        assert finite_horizon_value(mdp, solve_exact(mdp)[1], limit)[0] < V[limit][0] - 0.003
+
+
+def test_policy_iteration_starts_from_a_proper_policy():
+    grid = from_gym_env(gym.make("lmrl/GridWorld-v0", step_reward=-0.04), gamma=1.0)
+    with pytest.raises(ValueError, match="singular"):  # always left: the top-left square bumps the edge forever
+        evaluate_policy_exact(grid, np.zeros(grid.n_states, dtype=int))
+    v, pi = policy_iteration(grid)  # from the uniform random policy, which ends with probability 1
+    v_star, pi_star = solve_exact(grid)
+    np.testing.assert_allclose(v, v_star, atol=1e-8)
+    np.testing.assert_array_equal(pi, pi_star)
 
 
 def test_discounted_returns_and_monte_carlo():

@@ -73,15 +73,16 @@ def greedy_policy(q: np.ndarray, tol: float = 1e-9) -> np.ndarray:
 
 
 def policy_iteration(mdp: TabularMDP, tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
-    """Alternate policy evaluation and greedy improvement from the policy 'always action 0' until the policy
-    no longer changes. Returns (v (S,), policy (S,) ints)."""
-    policy = np.zeros(mdp.n_states, dtype=int)
+    """Alternate policy evaluation and greedy improvement, from the uniform random policy, until the greedy
+    policy no longer changes. The start is proper (it ends with probability 1) whenever any policy is, so its
+    evaluation is defined even with γ = 1. Returns (v (S,), policy (S,) ints)."""
+    pi = np.full((mdp.n_states, mdp.n_actions), 1.0 / mdp.n_actions)  # (S, A): the uniform random policy
     while True:
-        v = policy_evaluation(mdp, np.eye(mdp.n_actions)[policy], tol)  # one-hot rows: a deterministic policy
-        improved = greedy_policy(q_from_v(mdp, v))
-        if np.array_equal(improved, policy):  # stable: v satisfies the Bellman optimality equation
+        v = policy_evaluation(mdp, pi, tol)
+        policy = greedy_policy(q_from_v(mdp, v))
+        if np.array_equal(np.eye(mdp.n_actions)[policy], pi):  # stable: v satisfies the Bellman optimality eq.
             return v, policy
-        policy = improved
+        pi = np.eye(mdp.n_actions)[policy]  # one-hot rows: the improved, deterministic policy
 
 
 def value_iteration(

@@ -25,6 +25,13 @@ WRONG_ANSWERS = {
                    "return is_best.shape[1] - 1 - np.argmax(is_best[:, ::-1], axis=1)")],
         "loses": ["pi_visible", "vi_visible"],
     },
+    # policy iteration started from "always action 0", which is improper in the gamma = 1 grid world
+    "policy_iteration_from_action_0": {
+        "edits": [(NB, "policy_iteration",
+                   "pi = np.full((mdp.n_states, mdp.n_actions), 1.0 / mdp.n_actions)",
+                   "pi = np.eye(mdp.n_actions)[np.zeros(mdp.n_states, dtype=int)]")],
+        "loses": ["pi_visible"],
+    },
     # value iteration whose max runs over the state axis instead of the action axis
     "max_over_wrong_axis": {
         "edits": [(NB, "value_iteration", "q_from_v(mdp, v).max(axis=1)", "q_from_v(mdp, v).max(axis=0)")],
