@@ -1,8 +1,9 @@
-"""Data for Chapter 3's language models: a character tokenizer, the two corpora as token streams, evaluation.
+"""Data for Chapter 3's language models: a character tokenizer and the two corpora as token streams.
 
 The chapter's models read characters, not Chapter 2's BPE tokens: a character vocabulary is tiny (about 100
-symbols), needs no training, and keeps the chapter independent of the tokenizer; the RLHF chapter inherits
-the choice. A production model would use byte-level BPE instead, with far fewer tokens per sentence.
+symbols for the English corpus, 9 for the synthetic language), needs no training, and keeps the chapter
+independent of the tokenizer; the RLHF chapter inherits the choice. A production model would use byte-level BPE
+instead, with far fewer tokens per sentence.
 
 Example:
     >>> tok = CharTokenizer("hello world")
@@ -76,4 +77,4 @@ def synthetic_data(
     rng = np.random.default_rng(seed)
     train_ids = torch.from_numpy(sample_ids(source, n_train, rng))
     val_ids = torch.from_numpy(sample_ids(source, n_val, rng))
-    return CharTokenizer.from_chars(source.alphabet), train_ids, val_ids  # the source's order: ids agree
+    return CharTokenizer.from_chars(source.alphabet), train_ids, val_ids  # alphabet order: token id = letter id

@@ -94,8 +94,9 @@ def beam_search(
     """The continuation of `prompt` (T,) with the highest total log-probability that beam search finds.
 
     Keeps the `beam_width` best partial sequences (by the sum of their tokens' log-probabilities), extends each
-    by every token, and prunes back. beam_width 1 is greedy decoding. Returns (tokens (T + max_new_tokens,),
-    the sum of the new tokens' log-probabilities).
+    by every token, and prunes back. beam_width 1 is greedy decoding; a wider beam usually, not always, ends with
+    a likelier sequence. Every beam has max_new_tokens new tokens, so the sums need no length normalisation.
+    Returns (tokens (T + max_new_tokens,), the sum of the new tokens' log-probabilities).
     """
     beams = prompt.unsqueeze(0)  # (1, T): one beam to start
     scores = torch.zeros(1)  # (n_beams,) total log-probability of each beam's new tokens

@@ -31,7 +31,8 @@ def eval_windows(tokens: torch.Tensor, block_size: int, max_windows: int | None 
 def position_losses(model: nn.Module, tokens: torch.Tensor, max_windows: int = 400, batch: int = 100) -> torch.Tensor:
     """Mean surprisal (nats) at each position 0..T-1 of the window, over non-overlapping validation windows.
 
-    Position t has t tokens of context, so early positions are harder: the curve shows what context buys.
+    Position t (counting from 0) predicts the window's token t + 1 from the t + 1 tokens before it, so early
+    positions have less context and are harder: the curve shows what context buys.
     """
     was_training = model.training
     model.eval()
@@ -49,7 +50,10 @@ def position_losses(model: nn.Module, tokens: torch.Tensor, max_windows: int = 4
 def evaluate(model: nn.Module, tokens: torch.Tensor, max_windows: int = 400, skip: int = 0) -> float:
     """Validation loss: mean token cross-entropy over non-overlapping windows, ignoring the first `skip` positions.
 
-    `skip` = the source's order compares a model with the entropy rate: those first positions lack context.
+    Position t (counting from 0) predicts the next token from the t + 1 tokens of the window up to it. An order-k
+    source draws each letter from the k letters before it, so positions 0..k-2 have too little context to reach
+    the entropy rate, and position k-1 is the first with enough: `skip = k - 1` (2 for the chapter's order-3
+    language) compares a model with the entropy rate.
     """
     was_training = model.training
     model.eval()
