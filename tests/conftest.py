@@ -17,6 +17,9 @@ import pytest
 
 from lmrl_utils.chapters import CHAPTERS
 
+# registries of named edits, not tests: same file names in two folders would clash under --doctest-modules
+collect_ignore_glob = ["wrong_answers/*.py", "correct_variants/*.py"]
+
 SLOW_FILES = {"test_book.py", "test_grading_e2e.py", "test_grading_robustness.py", "test_pages.py",
               "test_grading_quality.py"}
 FOLDERS = [c.folder for c in CHAPTERS]
