@@ -1,6 +1,6 @@
 """The course's offline text: real English from Python's documentation, plus small texts of our own.
 
-The English corpus is `texts/python_docs_topics.json`, a snapshot of `pydoc_data.topics` from CPython 3.11.7
+The English corpus is `texts/python_docs_topics.json`, a snapshot of pydoc's topic data from CPython 3.11.7
 (the text of `help("if")`, `help("with")`, ...: about 465 KB of English prose with code examples). It is a file
 of the repository, not read from the running interpreter, because every Python release rewrites that module:
 the same code would print different numbers on 3.10, 3.11, 3.12 and 3.13. `texts/NOTICE.md` gives its licence.
