@@ -126,9 +126,9 @@ def _check_function(func: types.FunctionType, graded: list, banned: list, banned
     tree = _source_tree(func, label)
     graded_names = {getattr(g, "__name__", "") for g in graded}
     # what the function's code can see: its own imports, then its closure, then the notebook's globals
-    namespace = {**func.__globals__, **inspect.getclosurevars(func).nonlocals, **_local_imports(tree)}
-    hidden = [*(func.__defaults__ or ()), *(func.__kwdefaults__ or {}).values(),
-              *inspect.getclosurevars(func).nonlocals.values()]
+    nonlocals = inspect.getclosurevars(func).nonlocals
+    namespace = {**func.__globals__, **nonlocals, **_local_imports(tree)}
+    hidden = [*(func.__defaults__ or ()), *(func.__kwdefaults__ or {}).values(), *nonlocals.values()]
     for value in hidden:
         if any(value is g for g in graded):
             raise CheckFailed(f"{label} holds the reference `{_qualname(value)}` in a default argument or a "
