@@ -3,6 +3,8 @@ the tests' seeds change.
 
     python bench/grading_quality.py 04_mdp --seeds 20       # one assignment, 20 seed shifts
     python bench/grading_quality.py --seeds 5               # every assignment
+    python bench/grading_quality.py 04_mdp --seeds 200 --only q_learning   # some variants, many seeds
+    python bench/grading_quality.py --seeds 20 --markdown   # also one table of every cell (closing notes)
 
 Variants: the reference solution, the correct variants of `tests/correct_variants/<assignment>.py` (other valid
 ways to write an item: another order of random draws, a loop instead of vectorised code, ...), and the wrong
@@ -91,14 +93,23 @@ def run_once(job: tuple) -> dict[str, bool]:
     return results
 
 
-def measure(assignment: str, n_seeds: int, workers: int = 2) -> dict:
-    """Run every variant of `assignment` over `n_seeds` seed shifts; the per-cell and per-variant outcomes."""
+def measure(assignment: str, n_seeds: int = 0, workers: int = 2, shifts: list[int] | None = None,
+            only: str | None = None, wrong: bool = True) -> dict:
+    """Run every variant of `assignment` with seed shifts `shifts` (default 0..n_seeds-1); the outcomes per cell.
+
+    `only` keeps the variants whose name contains it (the reference always runs); `wrong=False` skips the wrong
+    answers (the nbgrader round trip of tests/test_grading_e2e.py grades them at shift 0).
+    """
+    shifts = list(range(n_seeds)) if shifts is None else list(shifts)
     folder = REPO / "solutions" / assignment
     sources = {p.name: nbformat.read(p, as_version=4) for p in sorted(folder.glob("*.ipynb"))}
     correct = {"reference": {"edits": []}, **correct_variants(assignment)}
-    wrong = wrong_answers(assignment)
-    variants = {**{f"ok:{n}": v for n, v in correct.items()}, **{f"wrong:{n}": v for n, v in wrong.items()}}
-    jobs = [(name, k) for name in variants for k in range(n_seeds)]
+    wrong_ = wrong_answers(assignment) if wrong else {}
+    if only:
+        correct = {n: v for n, v in correct.items() if n == "reference" or only in n}
+        wrong_ = {n: v for n, v in wrong_.items() if only in n}
+    variants = {**{f"ok:{n}": v for n, v in correct.items()}, **{f"wrong:{n}": v for n, v in wrong_.items()}}
+    jobs = [(name, k) for name in variants for k in shifts]
     start = time.perf_counter()
     tasks = [(apply_edits(sources, variants[n]["edits"]), k, folder) for n, k in jobs]
     if workers > 1:
@@ -109,10 +120,14 @@ def measure(assignment: str, n_seeds: int, workers: int = 2) -> dict:
     cells = [grade_id(c) for nb in sources.values() for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
     false_failures = {cell: [f"{n[3:]}@{k}" for (n, k), r in results.items() if n.startswith("ok:") and not r.get(cell)]
                       for cell in cells}
-    caught = {name: sum(any(not results[(f"wrong:{name}", k)].get(c, True) for c in case["loses"])
-                        for k in range(n_seeds)) for name, case in wrong.items()}
-    return {"cells": cells, "runs": len(correct) * n_seeds, "false_failures": false_failures, "caught": caught,
-            "n_seeds": n_seeds, "n_correct": len(correct), "seconds": time.perf_counter() - start}
+    caught = {name: sum(any(not results[(f"wrong:{name}", k)].get(c, True) for c in case["loses"]) for k in shifts)
+              for name, case in wrong_.items()}
+    cell_catches = {name: {c: sum(not results[(f"wrong:{name}", k)].get(c, True) for k in shifts)
+                           for c in case["loses"]} for name, case in wrong_.items()}
+    return {"cells": cells, "cell_catches": cell_catches,
+            "runs": len(correct) * len(shifts), "false_failures": false_failures, "caught": caught,
+            "n_seeds": len(shifts), "n_correct": len(correct), "seconds": time.perf_counter() - start,
+            "loses": {name: case["loses"] for name, case in wrong_.items()}}
 
 
 def report(assignment: str, m: dict) -> None:
@@ -129,14 +144,36 @@ def report(assignment: str, m: dict) -> None:
         print(f"  {name:<40} {caught:>6} / {m['n_seeds']:<6}{flag}")
 
 
+def markdown_rows(assignment: str, m: dict) -> list[str]:
+    """One table row per test cell: false failures of correct answers and the wrong answers it must catch."""
+    rows = []
+    for cell in m["cells"]:
+        n = len(m["false_failures"][cell])
+        targeted = [w for w, cells in m["loses"].items() if cell in cells]
+        caught = sum(m["cell_catches"][w][cell] for w in targeted)  # runs in which this very cell failed
+        total = len(targeted) * m["n_seeds"]
+        rows.append(f"| {assignment} | {cell} | {n} / {m['runs']} | "
+                    + (f"{len(targeted)} wrong answer(s): {caught} / {total} caught |" if targeted else "— |"))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("assignments", nargs="*", default=None)
     parser.add_argument("--seeds", type=int, default=10, help="seed shifts per variant (200 to resolve 0.5 %%)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--only", help="run only the variants whose name contains this (and the reference)")
+    parser.add_argument("--markdown", action="store_true", help="also print one markdown table for all assignments")
     args = parser.parse_args()
+    rows = []
     for assignment in args.assignments or assignments():
-        report(assignment, measure(assignment, args.seeds, args.workers))
+        m = measure(assignment, args.seeds, args.workers, only=args.only)
+        report(assignment, m)
+        rows += markdown_rows(assignment, m)
+    if args.markdown:
+        print("\n| assignment | test cell | correct answers failed | wrong answers it must catch |")
+        print("|---|---|---|---|")
+        print("\n".join(rows))
 
 
 if __name__ == "__main__":
