@@ -60,4 +60,45 @@ WRONG_ANSWERS = {
         "edits": [(NB, "tokenizer", "cut = self.safe_cut(buffer)", "cut = len(buffer)")],
         "loses": ["special_stream_visible", "special_stream_hidden"],
     },
+    # pre-tokens as tuples of ints: indexing (or iterating) a bytes object gives ints, not single bytes
+    "pretoken_keys_are_ints": {
+        "edits": [(NB, "pretoken_counts", 'tuple(bytes([b]) for b in match.group().encode("utf-8"))',
+                   'tuple(match.group().encode("utf-8"))')],
+        "loses": ["pretoken_counts_visible", "pretoken_counts_hidden", "train_bpe_visible", "train_bpe_hidden"],
+    },
+    # characters instead of bytes: "é" stays one 2-byte symbol, so no merge can ever split or build it
+    "pretoken_characters_not_bytes": {
+        "edits": [(NB, "pretoken_counts", 'tuple(bytes([b]) for b in match.group().encode("utf-8"))',
+                   'tuple(c.encode("utf-8") for c in match.group())')],
+        "loses": ["pretoken_counts_visible", "pretoken_counts_hidden", "train_bpe_hidden"],
+    },
+    # merge_pair edits the caller's list in place (and returns it)
+    "merge_pair_in_place": {
+        "edits": [(NB, "merge_pair",
+                   "    out = []\n    i = 0\n    while i < len(word):\n"
+                   "        if i + 1 < len(word) and word[i] == pair[0] and word[i + 1] == pair[1]:\n"
+                   "            out.append(new)\n            i += 2\n"
+                   "        else:\n            out.append(word[i])\n            i += 1\n    return out\n",
+                   "    i = 0\n    while i < len(word) - 1:\n"
+                   "        if word[i] == pair[0] and word[i + 1] == pair[1]:\n"
+                   "            word[i:i + 2] = [new]\n"
+                   "        i += 1\n    return word\n")],
+        "loses": ["merge_pair_visible", "merge_pair_hidden"],
+    },
+    # each distinct pre-token counted once: pairs are not weighted by how often their word occurs
+    "pair_counts_ignore_word_frequency": {
+        "edits": [(NB, "train_bpe", "freqs = list(counted.values())", "freqs = [1] * len(counted)")],
+        "loses": ["train_bpe_visible", "train_bpe_hidden"],
+    },
+    # pairs whose count fell to 0 stay in the table: training goes on merging pairs that no longer occur
+    "zero_counts_kept": {
+        "edits": [(NB, "train_bpe",
+                   "                if pair_counts[pair] == 0:\n                    del pair_counts[pair]\n", "")],
+        "loses": ["train_bpe_visible", "train_bpe_hidden"],
+    },
+    # the merged token's id taken as 256 + rank: true only for train_bpe's layout without special tokens
+    "merged_id_is_256_plus_rank": {
+        "edits": [(NB, "tokenizer", "(rank, self.ids[a + b])", "(rank, 256 + rank)")],
+        "loses": ["tokenizer_hidden", "special_stream_visible", "special_stream_hidden"],
+    },
 }
