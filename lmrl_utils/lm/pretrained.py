@@ -1,15 +1,16 @@
-"""Chapter 3's two trained models, cached on disk so every page (and the RLHF chapter) shares one training run.
+"""Chapter 3's trained models, cached on disk so every page (and the RLHF chapter) shares one training run.
 
 Weights are made by this code, never downloaded, and kept by `lmrl_utils.cache` in a file whose name hashes the
-whole recipe (model config, training config, data checksum, seed, code version). Training is seeded and
-single-threaded, so a missing file is rebuilt to the same weights.
+whole recipe (model config, training config, data checksum, seed, code version) and, for a BPE model, the
+tokenizer's vocabulary and merges: a changed tokenizer retrains. Training is seeded and single-threaded, so a
+missing file is rebuilt to the same weights.
 
 Example:
     The first call trains for about a minute; later calls load the cached weights instantly.
 
-    >>> model, tok, history = pretrained("synthetic")  # doctest: +SKIP
-    >>> tok.decode(model(tok.encode("abc")[None])[0, -1].argmax()[None])  # doctest: +SKIP
-    'a'
+    >>> model, tok, history = pretrained("english")  # doctest: +SKIP
+    >>> logits = model(torch.tensor([tok.encode("The for statement")]))  # doctest: +SKIP
+    >>> tok.decode(logits[0, -1].topk(3).indices.tolist())  # the 3 likeliest next tokens  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -20,12 +21,25 @@ import torch
 
 from lmrl_utils.cache import cache_dir, load_or_build, recipe_key, torch_threads
 from lmrl_utils.lm.corpus import ENGLISH_FILE, english_corpus, text_sha256
-from lmrl_utils.lm.data import CharTokenizer, english_data, synthetic_data
+from lmrl_utils.lm.data import (
+    CharTokenizer,
+    english_bpe_data,
+    english_data,
+    english_tokenizer,
+    synthetic_data,
+    tokenizer_fingerprint,
+    tokenizer_recipe,
+)
 from lmrl_utils.lm.gpt import GPT, GPTConfig, TrainConfig
-from lmrl_utils.lm.validation import fit
+from lmrl_utils.lm.tokenization import Tokenizer
+from lmrl_utils.lm.validation import fit, token_bytes
+
+# The English model's BPE vocabulary: 256 bytes + 1024 merges. bench/bpe_vocab.py compares 256 + {256, 512, 1024,
+# 1536} merges at this recipe's training budget, by held-out bits per byte (bench/bpe_vocab.csv): VOCAB_REASON.
+ENGLISH_VOCAB = 1280
 
 RECIPES: dict[str, dict] = {
-    # the Markov language of lmrl_utils.lm.synthetic_language (9 letters, order 3)
+    # the Markov language of lmrl_utils.lm.synthetic_language (9 letters, order 3), one token per letter
     "synthetic": {
         "model": GPTConfig(vocab_size=9, block_size=64, d_model=64, n_layers=2, n_heads=4),
         "train": TrainConfig(steps=1000, batch_size=32, max_lr=6e-3, min_lr=6e-4, warmup_steps=50),
@@ -33,9 +47,19 @@ RECIPES: dict[str, dict] = {
         "skip": 2,  # positions 0, 1 see 1, 2 letters, less than the source's order 3: left out of the comparison
         "seed": 0,
     },
-    # the course's English text (Python's documentation), one token per character: the vocabulary is the
-    # corpus's distinct characters (counted, never typed in), and the corpus file's checksum is in the key
+    # the course's English text (Python's documentation) in Chapter 2's byte-level BPE, trained on the training
+    # split; the corpus checksum and the trainer's code are in "tokenizer", the merges' hash joins at load time
     "english": {
+        "model": GPTConfig(vocab_size=ENGLISH_VOCAB, block_size=64, d_model=64, n_layers=2, n_heads=4),
+        "train": TrainConfig(steps=1000, batch_size=32, max_lr=6e-3, min_lr=6e-4, warmup_steps=50),
+        "eval_every": 100,
+        "skip": 0,
+        "seed": 0,
+        "tokenizer": tokenizer_recipe(ENGLISH_VOCAB),
+    },
+    # the same text one token per character, same blocks and training (steps x batch x block token positions):
+    # the baseline of the equal-compute comparison. Its vocabulary is the corpus's distinct characters (counted)
+    "english-char": {
         "model": GPTConfig(vocab_size=len(set(english_corpus())), block_size=64, d_model=64, n_layers=2, n_heads=4),
         "train": TrainConfig(steps=1000, batch_size=32, max_lr=6e-3, min_lr=6e-4, warmup_steps=50),
         "eval_every": 100,
@@ -45,31 +69,56 @@ RECIPES: dict[str, dict] = {
     },
 }
 
+Tok = CharTokenizer | Tokenizer
 
-def _build(name: str) -> dict:
+
+def pretrained_tokenizer(name: str) -> Tok:
+    """The tokenizer of model `name`: trained and cached for "english", counted from the text otherwise."""
+    if name == "english":
+        return english_tokenizer(RECIPES[name]["tokenizer"]["vocab_size"], RECIPES[name]["tokenizer"]["val_fraction"])
+    return synthetic_data()[0] if name == "synthetic" else english_data()[0]
+
+
+def cache_path(name: str, tok: Tok):
+    """Where model `name`'s weights live: the recipe's hash, plus the BPE tokenizer's fingerprint."""
+    recipe = dict(RECIPES[name])
+    if isinstance(tok, Tokenizer):
+        recipe["tokenizer_fingerprint"] = tokenizer_fingerprint(tok)
+    return cache_dir() / f"gpt-{name}-{recipe_key(recipe)}.pt"
+
+
+def _build(name: str, tok: Tok) -> dict:
     recipe = RECIPES[name]
-    tok, train_ids, val_ids = synthetic_data() if name == "synthetic" else english_data()
-    assert tok.vocab_size == recipe["model"].vocab_size, "RECIPES derives the vocabulary from the same data"
+    if name == "english":
+        train_ids, val_ids = english_bpe_data(tok, recipe["tokenizer"]["val_fraction"])
+    else:
+        _, train_ids, val_ids = synthetic_data() if name == "synthetic" else english_data()
+    lengths = token_bytes(tok)
+    assert len(lengths) == recipe["model"].vocab_size, "RECIPES derives the vocabulary from the same data"
     with torch_threads(1):  # one thread: the same weights on every machine, and no slower for a model this small
         torch.manual_seed(recipe["seed"])
         model = GPT(recipe["model"])
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         history = fit(model, train_ids, val_ids, recipe["train"], seed=recipe["seed"],
-                      eval_every=recipe["eval_every"], skip=recipe["skip"])
+                      eval_every=recipe["eval_every"], skip=recipe["skip"],
+                      lengths=None if name == "synthetic" else lengths)
         history["train_seconds"] = time.perf_counter() - start
-    return {"state_dict": model.state_dict(), "chars": tok.chars, "history": history}
+        history["train_cpu_seconds"] = time.process_time() - cpu
+    return {"state_dict": model.state_dict(), "history": history}
 
 
-def pretrained(name: str = "english") -> tuple[GPT, CharTokenizer, dict]:
-    """The chapter's trained model `name` ("synthetic" or "english"): (model in eval mode, tokenizer, history).
+def pretrained(name: str = "english") -> tuple[GPT, Tok, dict]:
+    """The chapter's trained model `name` (a key of RECIPES): (model in eval mode, tokenizer, history).
 
-    Trains it (about a minute on 2 CPU cores) only when the cache has no file for the current recipe.
+    "english" reads Chapter 2's BPE tokens (a `Tokenizer`: `encode` gives a list of ids, `decode` takes ids);
+    "synthetic" and "english-char" read characters (a `CharTokenizer`). Trains the model (about a minute on 2 CPU
+    cores) only when the cache has no file for the current recipe and tokenizer.
     """
     if name not in RECIPES:
         raise ValueError(f"unknown model {name!r}; choose one of {sorted(RECIPES)}")
-    path = cache_dir() / f"gpt-{name}-{recipe_key(RECIPES[name])}.pt"
-    saved = load_or_build(path, lambda: _build(name))
+    tok = pretrained_tokenizer(name)
+    saved = load_or_build(cache_path(name, tok), lambda: _build(name, tok))
     model = GPT(RECIPES[name]["model"])
     model.load_state_dict(saved["state_dict"])
     model.eval()
-    return model, CharTokenizer.from_chars(saved["chars"]), saved["history"]
+    return model, tok, saved["history"]
