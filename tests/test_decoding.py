@@ -1,4 +1,4 @@
-"""Unit tests of lmrl_utils.lm.decoding: the filters on hand-made logits, sampling, beam search."""
+"""Unit tests of lmrl_utils.lm.decoding: the filters on hand-made logits, sampling, beam search, the KV cache."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ import itertools
 import pytest
 import torch
 
-from lmrl_utils.lm.decoding import apply_temperature, beam_search, generate, top_k_filter, top_p_filter
+from lmrl_utils.lm.decoding import (
+    apply_temperature,
+    beam_search,
+    forward_with_cache,
+    generate,
+    top_k_filter,
+    top_p_filter,
+)
 from lmrl_utils.lm.gpt import GPT, GPTConfig
 
 pytestmark = pytest.mark.chapter("03_lm_training")
@@ -78,3 +85,39 @@ def test_beam_search_exhaustive_equals_brute_force_and_width_one_is_greedy():
     assert abs(total - score(best)) < 1e-4
     greedy = generate(model, prompt[None], 3, temperature=0)[0]
     assert torch.equal(beam_search(model, prompt, 3, beam_width=1)[0], greedy)
+
+
+def test_beam_search_finds_what_greedy_misses_on_a_hand_built_table():
+    """Next-token probabilities 0.5/0.4 for a/b, then 0.36 after a but 0.7 after b: greedy takes a, a beam of 2 b."""
+
+    class Table(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.config = GPTConfig(vocab_size=3, block_size=8)
+
+        def forward(self, idx: torch.Tensor) -> torch.Tensor:
+            last = idx[:, -1:]  # (B, 1); the prompt ends with token 2
+            probs = torch.tensor([[0.36, 0.33, 0.31], [0.7, 0.2, 0.1], [0.5, 0.4, 0.1]])[last]  # (B, 1, 3)
+            return probs.log().expand(-1, idx.shape[1], -1)
+
+    prompt = torch.tensor([2])
+    assert beam_search(Table(), prompt, 2, beam_width=1)[0].tolist() == [2, 0, 0]
+    tokens, score = beam_search(Table(), prompt, 2, beam_width=2)
+    assert tokens.tolist() == [2, 1, 0] and score == pytest.approx(float(torch.tensor(0.4 * 0.7).log()))
+
+
+@pytest.mark.parametrize("chunks", [[6], [1, 1, 1, 1, 1, 1], [4, 1, 1], [2, 3, 1]])
+def test_forward_with_cache_equals_the_full_forward_pass(chunks):
+    model = _model(5, vocab=6, scale=2.0)
+    seq = torch.randint(6, (2, 6), generator=torch.Generator().manual_seed(0))
+    cache: list[dict[str, torch.Tensor]] = [{} for _ in model.blocks]
+    with torch.no_grad():
+        parts, start = [], 0
+        for n in chunks:
+            parts.append(forward_with_cache(model, seq[:, start:start + n], cache))
+            start += n
+        torch.testing.assert_close(torch.cat(parts, dim=1), model(seq), atol=1e-5, rtol=1e-4)
+        assert cache[0]["k"].shape == (2, 2, 6, 8)
+        forward_with_cache(model, seq[:, :2], cache)  # 6 + 2 = block_size 8: fits
+        with pytest.raises(ValueError, match="block_size"):
+            forward_with_cache(model, seq[:, :1], cache)

@@ -2,8 +2,9 @@
 
 The filters are pure functions of a logits tensor (..., V) that return a new tensor in which the tokens they
 remove have logit -inf (probability 0 after the softmax). `generate` samples left to right with them;
-`beam_search` keeps the best partial sequences. The instructor notebook `solutions/03_lm_training/decoding.ipynb`
-holds a second copy of each, kept equal by `tests/test_solution_sync.py`.
+`beam_search` keeps the best partial sequences; `forward_with_cache` runs new tokens through a GPT while keeping the
+keys and values of earlier positions (the KV cache of `kv_cache.generate_cached`). The instructor notebook
+`solutions/03_lm_training/decoding.ipynb` holds a second copy of each, kept equal by `tests/test_solution_sync.py`.
 
 Example:
     >>> top_k_filter(torch.tensor([1.0, 3.0, 2.0]), 2)
@@ -12,11 +13,13 @@ Example:
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
 # The graded items of this module: a graded exercise may use none of them (lmrl_utils.grading.provenance).
-GRADED = ("apply_temperature", "top_k_filter", "top_p_filter", "generate", "beam_search")
+GRADED = ("apply_temperature", "top_k_filter", "top_p_filter", "generate", "beam_search", "forward_with_cache")
 
 
 def apply_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -110,3 +113,34 @@ def beam_search(
         beams = torch.cat([beams[parent], token[:, None]], dim=1)
         scores = top.values
     return beams[0], scores[0].item()
+
+
+def forward_with_cache(model: nn.Module, idx: torch.Tensor, cache: list[dict[str, torch.Tensor]]) -> torch.Tensor:
+    """Logits (B, T_new, V) of new tokens idx (B, T_new) that follow the P positions whose keys `cache` holds.
+
+    Causal attention never changes an earlier position's keys and values, so they are kept instead of recomputed.
+    `cache` (one dict per block, empty before the first call) gets the new keys and values appended in place:
+    cache[i]["k"], cache[i]["v"] of shape (B, n_heads, P + T_new, d_head). The logits equal
+    model(all tokens so far)[:, P:]; raises ValueError when P + T_new > block_size (no position vector left).
+    """
+    B, T = idx.shape
+    P = cache[0]["k"].shape[2] if "k" in cache[0] else 0  # positions already in the cache
+    if P + T > model.config.block_size:
+        raise ValueError(f"{P} cached + {T} new positions > block_size={model.config.block_size}")
+    x = model.tok_emb(idx) + model.pos_emb(torch.arange(P, P + T, device=idx.device))  # (B, T, d): positions P..
+    # new token i sits at position P + i and may attend to positions 0 .. P + i: the mask's diagonal moves by P
+    mask = torch.ones(T, P + T, dtype=torch.bool, device=idx.device).tril(diagonal=P)  # (T, P + T)
+    for block, kv in zip(model.blocks, cache, strict=True):
+        attn = block.attn
+        C = x.shape[-1]
+        h, d_head = attn.n_heads, C // attn.n_heads
+        a = block.ln1(x)
+        q, k, v = (proj(a).view(B, T, h, d_head).transpose(1, 2) for proj in (attn.q_proj, attn.k_proj, attn.v_proj))
+        if "k" in kv:  # (B, h, P, d_head) + (B, h, T, d_head) -> (B, h, P + T, d_head)
+            k, v = torch.cat([kv["k"], k], dim=2), torch.cat([kv["v"], v], dim=2)
+        kv["k"], kv["v"] = k, v
+        scores = q @ k.transpose(-2, -1) / math.sqrt(d_head)  # (B, h, T, P + T)
+        weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
+        x = x + attn.out_proj((weights @ v).transpose(1, 2).reshape(B, T, C))  # (B, T, d)
+        x = x + block.mlp(block.ln2(x))
+    return model.head(model.ln_f(x))  # (B, T, V)
