@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from lmrl_utils.lm.attention import (
     MultiHeadSelfAttention,
     causal_mask,
+    padded_causal_attention,
     scaled_dot_product_attention,
     sinusoidal_positional_encoding,
     softmax,
@@ -72,3 +73,21 @@ def test_positional_encoding_formula():
     assert pe.shape == (5, 7) and pe.dtype == torch.float32
     assert torch.isclose(pe[3, 4], torch.tensor(math.sin(3 / 10000 ** (4 / 7))))
     assert torch.isclose(pe[3, 5], torch.tensor(math.cos(3 / 10000 ** (4 / 7))))
+
+
+def test_padded_attention_equals_unpadded_sequences_and_has_finite_gradients():
+    g = torch.Generator().manual_seed(0)
+    B, h, T, d = 4, 2, 6, 8
+    q, k, v = (torch.randn(B, h, T, d, generator=g).requires_grad_() for _ in range(3))
+    valid = torch.tensor([[True] * 6, [False, False, True, True, True, True], [True, True, False, False, False, False],
+                          [False] * 6])  # full, left-padded, right-padded, only padding
+    out = padded_causal_attention(q, k, v, valid)
+    for b in range(B):
+        real = valid[b].nonzero().squeeze(1)
+        assert torch.all(out[b][:, ~valid[b]] == 0)
+        if len(real):
+            expected = F.scaled_dot_product_attention(q[b][:, real], k[b][:, real], v[b][:, real], is_causal=True)
+            assert torch.allclose(out[b][:, real], expected, atol=1e-6)
+    out.sum().backward()
+    assert all(torch.isfinite(x.grad).all() for x in (q, k, v))
+    assert torch.all(k.grad[3] == 0) and torch.all(v.grad[1, :, :2] == 0)  # padding gets no gradient

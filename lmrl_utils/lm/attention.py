@@ -19,6 +19,7 @@ GRADED = (
     "scaled_dot_product_attention",
     "MultiHeadSelfAttention",
     "sinusoidal_positional_encoding",
+    "padded_causal_attention",
 )
 
 
@@ -100,3 +101,23 @@ def sinusoidal_positional_encoding(T: int, d: int) -> torch.Tensor:
     pe[:, 0::2] = torch.sin(angle)
     pe[:, 1::2] = torch.cos(angle[:, : d // 2])  # odd d: one fewer cosine column
     return pe
+
+
+def padded_causal_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """Causal attention over a batch of padded sequences: no query sees the future or padding; padding outputs 0.
+
+    Shapes: q, k (B, h, T, d_k), v (B, h, T, d_v), valid (B, T) bool, True at real tokens; returns (B, h, T, d_v).
+    A padding query has no key it may see, so its row of scores is all hidden; a finite fill keeps the forward
+    and backward passes free of NaN, and the row's weights are then set to 0. Example (left padding):
+    >>> q = k = v = torch.eye(3).expand(1, 1, 3, 3)
+    >>> padded_causal_attention(q, k, v, torch.tensor([[False, True, True]]))[0, 0, :2]
+    tensor([[0., 0., 0.],
+            [0., 1., 0.]])
+    """
+    T = q.shape[-2]
+    mask = causal_mask(T).to(q.device) & valid[:, None, None, :]  # (B, 1, T_q, T_k): past or present, real key
+    mask = mask & valid[:, None, :, None]  # a padding query may see nothing
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])  # (B, h, T_q, T_k)
+    scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)  # finite: an all-hidden row gives no NaN
+    weights = torch.softmax(scores, dim=-1).masked_fill(~mask, 0.0)  # hidden keys and padding rows: weight 0
+    return weights @ v  # (B, h, T_q, d_v)

@@ -9,13 +9,13 @@ PRETOKEN_BODY = (
     "    for piece in pieces:\n"
     "        for match in GPT2_RE.finditer(piece):\n"
     '            counts[tuple(bytes([b]) for b in match.group().encode("utf-8"))] += 1\n'
-    "    return counts\n"
+    "    return counts"
 )
 MERGE_BODY = (
     "    out = []\n    i = 0\n    while i < len(word):\n"
     "        if i + 1 < len(word) and word[i] == pair[0] and word[i + 1] == pair[1]:\n"
     "            out.append(new)\n            i += 2\n"
-    "        else:\n            out.append(word[i])\n            i += 1\n    return out\n"
+    "        else:\n            out.append(word[i])\n            i += 1\n    return out"
 )
 TRAIN_LOOP = (
     "    counted = pretoken_counts(text, special_tokens)\n"
@@ -37,7 +37,7 @@ CORRECT_VARIANTS = {
                    '            b = pre.encode("utf-8")\n'
                    "            key = tuple(b[j:j + 1] for j in range(len(b)))\n"
                    "            counts[key] = counts.get(key, 0) + 1\n"
-                   "    return counts\n")],
+                   "    return counts")],
     },
     # special tokens found with finditer and the text between them collected by hand
     "pretoken_counts_special_by_finditer": {
@@ -52,7 +52,7 @@ CORRECT_VARIANTS = {
                    "    pieces.append(text[start:])\n"
                    '    counts.update(tuple(bytes([b]) for b in m.group().encode("utf-8"))\n'
                    "                  for piece in pieces for m in GPT2_RE.finditer(piece))\n"
-                   "    return counts\n")],
+                   "    return counts")],
     },
     # an index scan with a for loop and a skip flag, on a pair passed as a tuple
     "merge_pair_for_loop_with_skip": {
@@ -63,7 +63,7 @@ CORRECT_VARIANTS = {
                    "        if i + 1 < len(word) and (token, word[i + 1]) == tuple(pair):\n"
                    "            out.append(new)\n            skip = True\n"
                    "        else:\n            out.append(token)\n"
-                   "    return out\n")],
+                   "    return out")],
     },
     # merging in place, but on a copy of the word: slice assignment inside a while loop
     "merge_pair_slice_assignment_on_copy": {
@@ -73,7 +73,7 @@ CORRECT_VARIANTS = {
                    "        if out[i] == pair[0] and out[i + 1] == pair[1]:\n"
                    "            out[i:i + 2] = [new]\n"
                    "        i += 1\n"
-                   "    return out\n")],
+                   "    return out")],
     },
     # the textbook trainer: recount every pair after every merge, ties broken by max over (count, pair)
     "train_bpe_recount_every_merge": {

@@ -31,4 +31,39 @@ WRONG_ANSWERS = {
                    "t / torch.pow(10000.0, (two_i[: d // 2] + 1) / d)")],
         "loses": ["pe_visible", "pe_hidden"],
     },
+    # only the causal mask: with left padding, real queries attend to the padding before them
+    "padding_keys_not_masked": {
+        "edits": [("attention.ipynb", "padded_attention", "causal_mask(T).to(q.device) & valid[:, None, None, :]",
+                   "causal_mask(T).to(q.device)[None, None]")],
+        "loses": ["padded_attention_visible", "padded_attention_hidden"],
+    },
+    # only the padding mask: real queries see the future
+    "padded_attention_not_causal": {
+        "edits": [("attention.ipynb", "padded_attention", "causal_mask(T).to(q.device) & valid[:, None, None, :]",
+                   "valid[:, None, None, :]")],
+        "loses": ["padded_attention_visible", "padded_attention_hidden"],
+    },
+    # an additive -inf mask and the padding rows' NaN outputs overwritten by 0: right forward, NaN gradients
+    "nan_rows_overwritten_after_attention": {
+        "edits": [("attention.ipynb", "padded_attention",
+                   "    scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)"
+                   "  # finite: an all-hidden row gives no NaN\n"
+                   "    weights = torch.softmax(scores, dim=-1).masked_fill(~mask, 0.0)"
+                   "  # hidden keys and padding rows: weight 0\n"
+                   "    return weights @ v  # (B, h, T_q, d_v)",
+                   '    scores = scores + torch.zeros(mask.shape).masked_fill(~mask, float("-inf"))\n'
+                   "    out = torch.softmax(scores, dim=-1) @ v  # NaN in the rows of padding queries\n"
+                   "    return torch.where(valid[:, None, :, None], out, 0.0)")],
+        "loses": ["padded_attention_visible", "padded_attention_hidden"],
+    },
+    # a finite fill without zeroing afterwards: a padding query averages every value instead of returning 0
+    "padding_queries_not_zeroed": {
+        "edits": [("attention.ipynb", "padded_attention", ".masked_fill(~mask, 0.0)", "")],
+        "loses": ["padded_attention_visible", "padded_attention_hidden"],
+    },
+    # valid[:, None, :] lines the batch axis up with the heads: right only when every sequence has the same padding
+    "padding_mask_on_head_axis": {
+        "edits": [("attention.ipynb", "padded_attention", "& valid[:, None, None, :]", "& valid[:, None, :]")],
+        "loses": ["padded_attention_visible", "padded_attention_hidden"],
+    },
 }

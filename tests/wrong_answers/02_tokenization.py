@@ -78,11 +78,11 @@ WRONG_ANSWERS = {
                    "    out = []\n    i = 0\n    while i < len(word):\n"
                    "        if i + 1 < len(word) and word[i] == pair[0] and word[i + 1] == pair[1]:\n"
                    "            out.append(new)\n            i += 2\n"
-                   "        else:\n            out.append(word[i])\n            i += 1\n    return out\n",
+                   "        else:\n            out.append(word[i])\n            i += 1\n    return out",
                    "    i = 0\n    while i < len(word) - 1:\n"
                    "        if word[i] == pair[0] and word[i + 1] == pair[1]:\n"
                    "            word[i:i + 2] = [new]\n"
-                   "        i += 1\n    return word\n")],
+                   "        i += 1\n    return word")],
         "loses": ["merge_pair_visible", "merge_pair_hidden"],
     },
     # each distinct pre-token counted once: pairs are not weighted by how often their word occurs
