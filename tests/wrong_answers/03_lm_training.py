@@ -38,7 +38,7 @@ WRONG_ANSWERS = {
     # gradients never cleared: every step adds the old gradients
     "no_zero_grad": {
         "edits": [("lm.ipynb", "train_step", "optimizer.zero_grad(set_to_none=True)", "pass")],
-        "loses": ["train_step_hidden", "train_visible", "train_hidden"],
+        "loses": ["train_step_visible", "train_step_hidden", "train_visible", "train_hidden"],
     },
     # warm-up that starts one step late (0 at step 0)
     "warmup_off_by_one": {
