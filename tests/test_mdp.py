@@ -7,12 +7,15 @@ import pytest
 import lmrl_utils.rl.envs  # noqa: F401
 from lmrl_utils.rl.mdp import (
     TabularMDP,
+    TransitionRecorder,
+    action_frequencies_fit,
     evaluate_policy_exact,
     finite_horizon_optimal,
     finite_horizon_value,
     from_gym_env,
     q_from_v_exact,
     random_mdp,
+    replay_td_exact,
     solve_exact,
 )
 from lmrl_utils.rl.model_based import CountModel, dyna_q
@@ -27,6 +30,7 @@ from lmrl_utils.rl.tabular import (
     q_from_v,
     q_learning,
     sarsa,
+    td0_evaluation,
     value_iteration,
 )
 
@@ -184,3 +188,45 @@ def test_run_episode_stops_on_truncation():
     env = gym.make("FrozenLake-v1", is_slippery=False, max_episode_steps=5)
     states, actions, rewards = run_episode(env, lambda s: 0, seed=0)  # always left: bumps the wall
     assert len(states) == len(actions) == len(rewards) == 5
+
+
+def test_replaying_the_recorded_transitions_gives_the_learners_values():
+    env = TransitionRecorder(gym.make("FrozenLake-v1", max_episode_steps=10))  # slippery, many truncations
+    config = QLearningConfig(n_episodes=100, alpha=0.3, gamma=0.9, decay_episodes=50, q_init=0.5)
+    Q = q_learning(env, config, seed=4)
+    assert len(env.reset_seeds) == 100 and env.reset_seeds[:2] == [4, None]
+    assert any(t[5] and not t[4] for t in env.transitions)  # some steps were only truncated
+    q0 = np.full((16, 4), 0.5)
+    np.testing.assert_allclose(Q, replay_td_exact(env.transitions, q0, 0.3, 0.9), atol=1e-12)
+    for mistake in ("truncation_ends", "bootstrap_terminal"):  # each classic mistake gives other values
+        assert not np.allclose(Q, replay_td_exact(env.transitions, q0, 0.3, 0.9, **{mistake: True}))
+    env.transitions.clear()
+    pi = np.random.default_rng(0).dirichlet(np.ones(4), size=16)
+    V = td0_evaluation(env, pi, gamma=0.9, alpha=0.2, n_episodes=100, seed=1, v_init=-0.1)
+    np.testing.assert_allclose(V, replay_td_exact(env.transitions, np.full(16, -0.1), 0.2, 0.9), atol=1e-12)
+    assert action_frequencies_fit(env.transitions, pi)[0]
+    assert not action_frequencies_fit(env.transitions, np.eye(4)[np.zeros(16, dtype=int)])[0]
+
+
+def test_td0_converges_to_the_exact_values():
+    env = gym.make("FrozenLake-v1", is_slippery=False)
+    mdp = from_gym_env(env, gamma=0.9)
+    path = np.array([1, 2, 1, 0, 1, 0, 1, 0, 2, 2, 1, 0, 0, 2, 2, 0])  # the shortest path from 0
+    V = td0_evaluation(env, np.eye(4)[path], gamma=0.9, alpha=1.0, n_episodes=6, seed=0)
+    np.testing.assert_allclose(V[[0, 4, 8, 9, 10, 14]], evaluate_policy_exact(mdp, path)[[0, 4, 8, 9, 10, 14]])
+    slippery = gym.make("FrozenLake-v1")
+    pi = np.full((16, 4), 0.25)
+    V = td0_evaluation(slippery, pi, gamma=0.9, alpha=0.02, n_episodes=3000, seed=0)
+    v_pi = evaluate_policy_exact(from_gym_env(slippery, gamma=0.9), pi)
+    assert np.abs(V - v_pi).mean() < 0.02 < np.abs(np.zeros(16) - v_pi).mean()  # nearer v_π than v = 0 is
+
+
+def test_action_frequencies_fit_rarely_fails_a_correct_agent():
+    rng = np.random.default_rng(5)
+    pi = rng.dirichlet(np.ones(3), size=4)
+    failures = 0
+    for _ in range(200):
+        states = rng.integers(4, size=300)
+        transitions = [(s, int(rng.choice(3, p=pi[s])), 0.0, 0, False, False) for s in states]
+        failures += not action_frequencies_fit(transitions, pi, delta=0.05)[0]
+    assert failures <= 10 + 3 * np.sqrt(10)  # δ = 0.05 is an upper bound on the error rate: at most ~10 of 200

@@ -28,6 +28,7 @@ GRADED = (
     "value_iteration",
     "epsilon_greedy",
     "q_learning",
+    "td0_evaluation",
 )
 
 
@@ -143,6 +144,27 @@ def q_learning(env, config: QLearningConfig, seed: int) -> np.ndarray:
             s = s_next
             done = terminated or truncated
     return Q
+
+
+def td0_evaluation(
+    env, pi: np.ndarray, gamma: float, alpha: float, n_episodes: int, seed: int, v_init: float = 0.0
+) -> np.ndarray:
+    """TD(0) prediction of v_π from experience alone: after each step V(s) += α [r + γ V(s') − V(s)], with the
+    target r alone after a terminal step and a bootstrap after a time-limit truncation. Actions are drawn from
+    pi[s] (S, A); V starts at v_init everywhere (a terminal state is never updated). Returns V of shape (S,)."""
+    rng = np.random.default_rng(seed)  # the agent's randomness: its actions
+    V = np.full(env.observation_space.n, float(v_init))
+    for episode in range(n_episodes):
+        s, _ = env.reset(seed=seed if episode == 0 else None)  # seed the env once; later resets continue it
+        done = False
+        while not done:
+            a = int(rng.choice(pi.shape[1], p=pi[s]))
+            s_next, r, terminated, truncated, _ = env.step(a)
+            target = r if terminated else r + gamma * V[s_next]  # truncated: the episode stops, the task does not
+            V[s] += alpha * (target - V[s])
+            s = s_next
+            done = terminated or truncated
+    return V
 
 
 def sarsa(env, config: QLearningConfig, seed: int, curve: list | None = None) -> np.ndarray:

@@ -54,6 +54,53 @@ WRONG_ANSWERS = {
     "bootstrap_after_terminal": {
         "edits": [(NB, "q_learning", "target = r if terminated else r + config.gamma * Q[s_next].max()",
                    "target = r + config.gamma * Q[s_next].max()")],
-        "loses": ["q_hidden_frozenlake"],
+        "loses": ["q_visible", "q_hidden_offpolicy", "q_hidden_frozenlake"],
+    },
+    # a time-limit truncation treated as terminal: no bootstrap although the state has a future
+    "truncated_as_terminal": {
+        "edits": [(NB, "q_learning", "target = r if terminated else", "target = r if terminated or truncated else")],
+        "loses": ["q_visible", "q_hidden_offpolicy"],
+    },
+    # greedy ties always to the first action (np.argmax): the exploration of an all-zero table is biased
+    "epsilon_greedy_argmax_ties": {
+        "edits": [(NB, "q_learning", "    return int(rng.choice(best))", "    return int(np.argmax(q_row))")],
+        "loses": ["q_visible"],
+    },
+    # q_learning acting with the course's reference epsilon_greedy instead of the notebook's own
+    "q_learning_uses_reference_epsilon_greedy": {
+        "edits": [(NB, "q_learning", "            a = epsilon_greedy(Q[s], epsilon, rng)",
+                   "            from lmrl_utils.rl.tabular import epsilon_greedy as course_epsilon_greedy\n"
+                   "            a = course_epsilon_greedy(Q[s], epsilon, rng)")],
+        "loses": ["q_visible", "q_hidden_offpolicy", "q_hidden_frozenlake"],
+    },
+    # policy iteration evaluating with the course's reference policy_evaluation
+    "policy_iteration_uses_reference_evaluation": {
+        "edits": [(NB, "policy_iteration", "        v = policy_evaluation(mdp, pi, tol)",
+                   "        from lmrl_utils.rl.tabular import policy_evaluation as course_evaluation\n"
+                   "        v = course_evaluation(mdp, pi, tol)")],
+        "loses": ["pi_visible", "pi_hidden"],
+    },
+    # TD(0) that stops bootstrapping when the time limit truncates the episode
+    "td0_truncated_as_terminal": {
+        "edits": [(NB, "td0_evaluation", "target = r if terminated else",
+                   "target = r if terminated or truncated else")],
+        "loses": ["td0_visible", "td0_hidden"],
+    },
+    # TD(0) that bootstraps from the value of a terminal state (which keeps v_init)
+    "td0_bootstrap_after_terminal": {
+        "edits": [(NB, "td0_evaluation", "target = r if terminated else r + gamma * V[s_next]",
+                   "target = r + gamma * V[s_next]")],
+        "loses": ["td0_visible", "td0_hidden"],
+    },
+    # TD(0) acting uniformly at random instead of following pi
+    "td0_ignores_pi": {
+        "edits": [(NB, "td0_evaluation", "a = int(rng.choice(pi.shape[1], p=pi[s]))",
+                   "a = int(rng.integers(pi.shape[1]))")],
+        "loses": ["td0_visible", "td0_hidden"],
+    },
+    # TD(0) that jumps to the target (α = 1) instead of taking a step of size alpha towards it
+    "td0_without_step_size": {
+        "edits": [(NB, "td0_evaluation", "V[s] += alpha * (target - V[s])", "V[s] = target")],
+        "loses": ["td0_visible", "td0_hidden"],
     },
 }
