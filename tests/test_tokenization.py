@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from itertools import islice
 
@@ -18,6 +19,7 @@ from lmrl_utils.lm.tokenization import (
     pretoken_counts,
     save_vocab_merges,
     train_bpe,
+    unigram_bits_per_byte,
 )
 
 pytestmark = pytest.mark.chapter("02_tokenization")
@@ -171,3 +173,17 @@ def test_loads_files_written_by_hugging_face_and_encodes_like_it(tmp_path):
     assert time.perf_counter() - start < 10  # "a few seconds" on a slow CPU; about 0.2 s on the course machine
     assert ids == hf.encode(sample).ids
     assert ours.decode(ids) == sample
+
+
+def test_unigram_bits_per_byte_by_hand_and_in_bytes_not_characters(small):
+    bytes_only = Tokenizer({i: bytes([i]) for i in range(256)}, [])
+    r = unigram_bits_per_byte(bytes_only, "ab", "ba")  # p(a) = p(b) = 2 / 258
+    assert r["bytes_per_token"] == 1 and math.isclose(r["bits_per_byte"], math.log2(129))
+    r = unigram_bits_per_byte(bytes_only, "ab", "é")  # 2 bytes, 2 unseen tokens of probability 1 / 258
+    assert r["bytes_per_token"] == 1 and math.isclose(r["bits_per_token"], math.log2(258))
+    tok = Tokenizer(*small, special_tokens=[EOT])
+    text = english_corpus()[-5000:] + "naïve café 🤖" + EOT
+    r = unigram_bits_per_byte(tok, english_corpus()[:30_000], text)
+    assert math.isclose(r["bits_per_byte"] * r["bytes_per_token"], r["bits_per_token"])
+    assert math.isclose(r["bytes_per_token"], len(text.encode()) / len(tok.encode(text)))
+    assert r["bits_per_token"] < math.log2(len(tok.vocab))  # better than the uniform distribution

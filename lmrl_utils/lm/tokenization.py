@@ -1,8 +1,9 @@
 """Byte-level BPE from scratch: the reference implementations of Chapter 2's graded exercises.
 
-`pretoken_counts`, `merge_pair`, `train_bpe` and `Tokenizer` are also written, line for line, in the instructor
-notebook `solutions/02_tokenization/bpe.ipynb` (`tests/test_solution_sync.py` keeps the copies equal); Chapter 2's
-pages import them from here. Chapter 3's language models read characters for now (`lmrl_utils.lm.data.CharTokenizer`);
+`pretoken_counts`, `merge_pair`, `train_bpe`, `Tokenizer` and `unigram_bits_per_byte` are also written, line for
+line, in the instructor notebook `solutions/02_tokenization/bpe.ipynb` (`tests/test_solution_sync.py` keeps the
+copies equal); Chapter 2's pages import them from here.
+Chapter 3's language models read characters for now (`lmrl_utils.lm.data.CharTokenizer`);
 this byte-level BPE is what a production model would use, and what the course's own model will use in a later version
 of the course. Files in GPT-2's format are read and written by `lmrl_utils.lm.bpe_files` (re-exported
 here: `Tokenizer(*load_vocab_merges("encoder.json", "vocab.bpe"))`); the slow textbook trainer that recounts
@@ -19,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import pairwise
@@ -28,7 +30,7 @@ import regex
 from lmrl_utils.lm.bpe_files import load_vocab_merges, save_vocab_merges
 
 # The graded items of this module: a graded exercise may use none of them (lmrl_utils.grading.provenance).
-GRADED = ("pretoken_counts", "merge_pair", "train_bpe", "Tokenizer")
+GRADED = ("pretoken_counts", "merge_pair", "train_bpe", "Tokenizer", "unigram_bits_per_byte")
 
 # GPT-2's pre-tokenizer: contractions, letters with an optional leading space, numbers with an optional
 # leading space, other symbols with an optional leading space, runs of whitespace. Merges never cross pieces.
@@ -37,7 +39,7 @@ GPT2_RE = regex.compile(GPT2_PATTERN)
 
 __all__ = [
     "GPT2_PATTERN", "GPT2_RE", "Tokenizer", "load_vocab_merges", "merge_pair", "pretoken_counts",
-    "save_vocab_merges", "train_bpe",
+    "save_vocab_merges", "train_bpe", "unigram_bits_per_byte",
 ]
 
 
@@ -216,3 +218,23 @@ class Tokenizer:
         after = ends[-1] if ends else 0  # the end of a special token is a boundary nothing can cross
         starts = [after + m.start() for m in GPT2_RE.finditer(buffer[after:])]
         return starts[-2] if len(starts) >= 3 else after
+
+
+def unigram_bits_per_byte(tokenizer: Tokenizer, train_text: str, heldout_text: str) -> dict[str, float]:
+    """Compression and the loss of the simplest language model, a unigram over tokens, on unseen text.
+
+    p(id) = (count of id among the tokens of train_text + 1) / (number of those tokens + V), V = len(vocab): add-one
+    smoothing gives a token never seen in training a finite loss. Bits per byte, the held-out text's total loss in
+    bits over its UTF-8 bytes, is the unit in which models with different tokenizers compare
+    (lmrl_utils.lm.validation.bits_per_byte). Example: with the 256 single bytes only, training on "ab" gives
+    p(a) = p(b) = 2 / 258, so "ba" costs log2(129) bits per byte:
+    >>> tok = Tokenizer({i: bytes([i]) for i in range(256)}, [])
+    >>> round(unigram_bits_per_byte(tok, "ab", "ba")["bits_per_byte"], 4)
+    7.0112
+    """
+    counts = Counter(tokenizer.encode(train_text))
+    total = sum(counts.values()) + len(tokenizer.vocab)  # add-one smoothing over the whole vocabulary
+    ids = tokenizer.encode(heldout_text)
+    n_bytes = len(heldout_text.encode("utf-8"))  # bytes, not characters: "é" is 2
+    bits = sum(math.log2(total / (counts[i] + 1)) for i in ids)  # -log2 p(id), summed over the held-out tokens
+    return {"bytes_per_token": n_bytes / len(ids), "bits_per_token": bits / len(ids), "bits_per_byte": bits / n_bytes}

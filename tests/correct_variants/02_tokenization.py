@@ -22,6 +22,15 @@ TRAIN_LOOP = (
     "    words = [list(word) for word in counted]  # each unique pre-token once, as a list of tokens\n"
 )
 TRAIN_END = "                where[pair].add(i)\n    return vocab, merges\n"
+BPB_BODY = (
+    "    counts = Counter(tokenizer.encode(train_text))\n"
+    "    total = sum(counts.values()) + len(tokenizer.vocab)  # add-one smoothing over the whole vocabulary\n"
+    "    ids = tokenizer.encode(heldout_text)\n"
+    '    n_bytes = len(heldout_text.encode("utf-8"))  # bytes, not characters: "é" is 2\n'
+    "    bits = sum(math.log2(total / (counts[i] + 1)) for i in ids)  # -log2 p(id), summed over the held-out tokens\n"
+    '    return {"bytes_per_token": n_bytes / len(ids), "bits_per_token": bits / len(ids), '
+    '"bits_per_byte": bits / n_bytes}'
+)
 
 CORRECT_VARIANTS = {
     # a plain dict, a capturing split whose odd pieces (the special tokens) are skipped, findall, bytes slices
@@ -153,5 +162,34 @@ CORRECT_VARIANTS = {
              "                yield token_id\n"
              "            buffer = buffer[cut:]\n"),
         ],
+    },
+    # numpy: counts by bincount over the vocabulary, probabilities as an array, the loss by fancy indexing
+    "bpb_numpy_bincount": {
+        "edits": [(NB, "unigram_bpb", BPB_BODY,
+                   "    import numpy as np\n\n"
+                   "    V = len(tokenizer.vocab)\n"
+                   "    counts = np.bincount(np.array(tokenizer.encode(train_text), dtype=np.int64), minlength=V) + 1\n"
+                   "    p = counts / counts.sum()\n"
+                   "    held = tokenizer.encode(heldout_text)\n"
+                   "    bits = float(-np.log2(p[held]).sum())\n"
+                   "    n = len(bytes(heldout_text, 'utf-8'))\n"
+                   "    return dict(bytes_per_token=n / len(held), bits_per_token=bits / len(held), "
+                   "bits_per_byte=bits / n)")],
+    },
+    # torch in float32, the loss in nats converted to bits at the end, the bytes counted through the vocabulary
+    "bpb_torch_float32_nats": {
+        "edits": [(NB, "unigram_bpb", BPB_BODY,
+                   "    import torch\n\n"
+                   "    V = len(tokenizer.vocab)\n"
+                   "    counts = torch.ones(V)\n"
+                   "    for i in tokenizer.encode(train_text):\n"
+                   "        counts[i] += 1\n"
+                   "    log_p = torch.log(counts / counts.sum())  # float32, nats\n"
+                   "    held = tokenizer.encode(heldout_text)\n"
+                   "    nats = -log_p[torch.tensor(held)].sum().item()\n"
+                   "    bits = nats / math.log(2)\n"
+                   "    n_bytes = len(b''.join(tokenizer.vocab[i] for i in held))\n"
+                   '    return {"bits_per_byte": bits / n_bytes, "bits_per_token": bits / len(held),\n'
+                   '            "bytes_per_token": n_bytes / len(held)}')],
     },
 }

@@ -101,4 +101,32 @@ WRONG_ANSWERS = {
         "edits": [(NB, "tokenizer", "(rank, self.ids[a + b])", "(rank, 256 + rank)")],
         "loses": ["tokenizer_hidden", "special_stream_visible", "special_stream_hidden"],
     },
+    # characters instead of UTF-8 bytes: "é" counts 1 instead of 2
+    "bpb_counts_characters": {
+        "edits": [(NB, "unigram_bpb", 'n_bytes = len(heldout_text.encode("utf-8"))', "n_bytes = len(heldout_text)")],
+        "loses": ["unigram_bpb_visible", "unigram_bpb_hidden"],
+    },
+    # losses in nats: the natural logarithm without the conversion to bits
+    "bpb_in_nats": {
+        "edits": [(NB, "unigram_bpb", "math.log2(total / (counts[i] + 1))", "math.log(total / (counts[i] + 1))")],
+        "loses": ["unigram_bpb_visible", "unigram_bpb_hidden"],
+    },
+    # one added to each count but not V to the total: the probabilities no longer sum to 1
+    "bpb_smoothing_not_normalised": {
+        "edits": [(NB, "unigram_bpb", "total = sum(counts.values()) + len(tokenizer.vocab)",
+                   "total = sum(counts.values())")],
+        "loses": ["unigram_bpb_visible", "unigram_bpb_hidden"],
+    },
+    # the model estimated on the held-out text it is evaluated on
+    "bpb_fit_on_heldout": {
+        "edits": [(NB, "unigram_bpb", "counts = Counter(tokenizer.encode(train_text))",
+                   "counts = Counter(tokenizer.encode(heldout_text))")],
+        "loses": ["unigram_bpb_visible", "unigram_bpb_hidden"],
+    },
+    # compression inverted: tokens per byte
+    "bpb_tokens_per_byte": {
+        "edits": [(NB, "unigram_bpb", '"bytes_per_token": n_bytes / len(ids)',
+                   '"bytes_per_token": len(ids) / n_bytes')],
+        "loses": ["unigram_bpb_visible", "unigram_bpb_hidden"],
+    },
 }
