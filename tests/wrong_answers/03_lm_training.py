@@ -29,6 +29,12 @@ WRONG_ANSWERS = {
                    "torch.log(torch.exp(logits) / torch.exp(logits).sum(dim=-1, keepdim=True))")],
         "loses": ["token_cross_entropy_visible", "token_cross_entropy_hidden"],
     },
+    # perplexity that forgets to pass ignore_index on: padding with another index counts as tokens
+    "perplexity_drops_ignore_index": {
+        "edits": [("lm.ipynb", "perplexity", "token_cross_entropy(logits, targets, ignore_index)",
+                   "token_cross_entropy(logits, targets)")],
+        "loses": ["perplexity_hidden"],
+    },
     # post-norm blocks (the original transformer's placement) instead of the pre-norm the exercise asks for
     "post_norm": {
         "edits": [("lm.ipynb", "gpt", "x = x + self.attn(self.ln1(x))", "x = self.ln1(x + self.attn(x))"),
@@ -44,6 +50,11 @@ WRONG_ANSWERS = {
     "warmup_off_by_one": {
         "edits": [("lm.ipynb", "lr_at", "max_lr * (step + 1) / warmup_steps", "max_lr * step / warmup_steps")],
         "loses": ["lr_at_visible", "lr_at_hidden", "train_visible", "train_hidden"],
+    },
+    # top-k that writes -inf into the caller's tensor
+    "top_k_in_place": {
+        "edits": [("decoding.ipynb", "top_k_filter", "logits.masked_fill(", "logits.masked_fill_(")],
+        "loses": ["top_k_hidden"],
     },
     # top-p that also drops the token whose probability crosses p
     "top_p_drops_crossing_token": {
