@@ -61,6 +61,11 @@ WRONG_ANSWERS = {
         "edits": [(NB, "q_learning", "target = r if terminated else", "target = r if terminated or truncated else")],
         "loses": ["q_visible", "q_hidden_offpolicy"],
     },
+    # ε never decays: the agent explores at random in every episode, and its greedy policy is never put to use
+    "epsilon_never_decays": {
+        "edits": [(NB, "q_learning", "epsilon = config.epsilon(episode)", "epsilon = config.epsilon_start")],
+        "loses": ["q_hidden_frozenlake"],
+    },
     # greedy ties always to the first action (np.argmax): the exploration of an all-zero table is biased
     "epsilon_greedy_argmax_ties": {
         "edits": [(NB, "q_learning", "    return int(rng.choice(best))", "    return int(np.argmax(q_row))")],
