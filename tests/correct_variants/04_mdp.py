@@ -129,4 +129,19 @@ CORRECT_VARIANTS = {
              "            s, _ = env.reset()"),
         ],
     },
+    # TD(0) sampling the action by inverting the cumulative distribution of pi[s] with one uniform draw
+    "td0_inverse_cdf_sampling": {
+        "edits": [(NB, "td0_evaluation", "a = int(rng.choice(pi.shape[1], p=pi[s]))",
+                   'a = int(np.searchsorted(np.cumsum(pi[s]), rng.random() * pi[s].sum(), side="right"))')],
+    },
+    # TD(0) with a multinomial draw, a (1 - α) blend and a "not terminated" factor
+    "td0_blend_and_multinomial": {
+        "edits": [
+            (NB, "td0_evaluation", "a = int(rng.choice(pi.shape[1], p=pi[s]))",
+             "a = int(np.argmax(rng.multinomial(1, pi[s])))"),
+            (NB, "td0_evaluation", "target = r if terminated else r + gamma * V[s_next]",
+             "target = r + gamma * V[s_next] * (not terminated)"),
+            (NB, "td0_evaluation", "V[s] += alpha * (target - V[s])", "V[s] = (1 - alpha) * V[s] + alpha * target"),
+        ],
+    },
 }
