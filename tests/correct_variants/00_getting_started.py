@@ -27,4 +27,29 @@ CORRECT_VARIANTS = {
              "                p -= lr * p.grad\n"),
         ],
     },
+    # gradients cleared by hand (None), the squared error written out, the loss as a float through detach
+    "fit_grads_set_to_none": {
+        "edits": [
+            (NB, "fit_with_sgd_step",
+             "        model.zero_grad()  # sgd_step leaves the gradients alone, and backward() adds to them\n",
+             "        for p in model.parameters():\n            p.grad = None\n"),
+            (NB, "fit_with_sgd_step",
+             "        loss = nn.functional.mse_loss(model(x), y)  # (N, 1) against (N, 1): a scalar",
+             "        loss = ((model(x) - y) ** 2).mean()"),
+            (NB, "fit_with_sgd_step", "        losses.append(loss.item())",
+             "        losses.append(float(loss.detach()))"),
+        ],
+    },
+    # the loss recorded before backward, gradients zeroed after the update instead of before
+    "fit_zero_grad_after_step": {
+        "edits": [
+            (NB, "fit_with_sgd_step",
+             "        model.zero_grad()  # sgd_step leaves the gradients alone, and backward() adds to them\n", ""),
+            (NB, "fit_with_sgd_step", "    losses = []\n", "    losses = []\n    model.zero_grad()\n"),
+            (NB, "fit_with_sgd_step", "        loss.backward()\n        sgd_step(model.parameters(), lr)\n"
+             "        losses.append(loss.item())",
+             "        losses.append(loss.item())\n        loss.backward()\n        sgd_step(model.parameters(), lr)\n"
+             "        model.zero_grad()"),
+        ],
+    },
 }

@@ -22,4 +22,23 @@ WRONG_ANSWERS = {
         "edits": [("warmup.ipynb", "sgd_step", "p -= lr * p.grad", "p = p - lr * p.grad")],
         "loses": ["sgd_step_visible", "sgd_step_hidden"],
     },
+    # no optimizer, so nobody zeroes the gradients: every step uses the sum of all past gradients
+    "fit_without_zero_grad": {
+        "edits": [("warmup.ipynb", "fit_with_sgd_step",
+                   "        model.zero_grad()  # sgd_step leaves the gradients alone, and backward() adds to them\n",
+                   "")],
+        "loses": ["fit_visible", "fit_hidden"],
+    },
+    # the loss recorded after the update: one step late, and losses[0] is not the untrained model's
+    "fit_loss_after_update": {
+        "edits": [("warmup.ipynb", "fit_with_sgd_step", "        losses.append(loss.item())",
+                   "        losses.append(nn.functional.mse_loss(model(x), y).item())")],
+        "loses": ["fit_visible", "fit_hidden"],
+    },
+    # a fresh model trained instead of the one given: the caller's model never moves
+    "fit_trains_a_copy": {
+        "edits": [("warmup.ipynb", "fit_with_sgd_step", "    losses = []\n",
+                   "    import copy\n\n    losses = []\n    model = copy.deepcopy(model)\n")],
+        "loses": ["fit_visible", "fit_hidden"],
+    },
 }
