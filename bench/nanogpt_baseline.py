@@ -14,9 +14,11 @@ GPT, its training config. Both read the course's English corpus with its trainin
 (`lmrl_utils.lm.corpus.train_val_split`, the last 10 %).
 
 Fairness: the two train in one process, alternating one optimizer step each, so the machine's load hits both
-alike; each stops when the time spent in *its own* steps reaches the budget (or, for the course's recipe, at the
-end of its schedule; a baseline past its 2000 steps keeps going at its minimum rate). Evaluation time is not
-counted. Each is then scored on the whole validation text in bits per byte (`evaluate_bpb`). One seed.
+alike; each stops when the time spent in *its own* steps reaches the budget. Each keeps its recipe's schedule
+shape (warm-up share, cosine decay, peak and floor) but stretched over the time budget instead of a step count:
+step s of a recipe of S steps is taken at the fraction s / S of the budget, so both finish their decay when the
+time is up on any machine, however loaded. Evaluation time is not counted. Each is then scored on the whole
+validation text in bits per byte (`evaluate_bpb`). One seed.
 """
 
 from __future__ import annotations
@@ -89,15 +91,18 @@ NANO_TRAIN = TrainConfig(steps=2000, batch_size=12, max_lr=1e-3, min_lr=1e-4, wa
 class Run:
     """One model's training, advanced one step at a time, with the time spent in its own steps."""
 
-    def __init__(self, name: str, model: nn.Module, train_ids: torch.Tensor, config: TrainConfig, seed: int):
-        self.name, self.model, self.train_ids, self.config = name, model, train_ids, config
+    def __init__(self, name: str, model: nn.Module, train_ids: torch.Tensor, config: TrainConfig, seed: int,
+                 budget: float) -> None:
+        self.name, self.model, self.train_ids, self.config, self.budget = name, model, train_ids, config, budget
         self.optimizer = make_optimizer(model, config)
         self.generator = torch.Generator().manual_seed(seed)
         self.step, self.seconds, self.losses = 0, 0.0, []
 
     def advance(self) -> None:
         start = time.perf_counter()
-        lr = lr_at(self.step, self.config.max_lr, self.config.min_lr, self.config.warmup_steps, self.config.steps)
+        c = self.config
+        at = int(self.seconds / self.budget * c.steps)  # the recipe's step for the share of the budget spent
+        lr = lr_at(at, c.max_lr, c.min_lr, c.warmup_steps, c.steps)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         x, y = sample_batch(self.train_ids, self.config.batch_size, self.model.config.block_size, self.generator)
@@ -117,25 +122,25 @@ def main() -> None:
 
     chars = CharTokenizer(english_corpus())  # nanoGPT's prepare.py: the sorted distinct characters of the text
     torch.manual_seed(args.seed)
-    nano = Run("nanoGPT (chars, 4x128)", NanoGPT(chars.vocab_size), chars.encode(train_text), NANO_TRAIN, args.seed)
+    nano = Run("nanoGPT (chars, 4x128)", NanoGPT(chars.vocab_size), chars.encode(train_text), NANO_TRAIN, args.seed,
+               args.seconds)
     nano_val, nano_lengths = chars.encode(val_text), token_bytes(chars)
 
     recipe = RECIPES["english"]
     bpe = pretrained_tokenizer("english")
     bpe_train, bpe_val = english_bpe_data(bpe)
     torch.manual_seed(args.seed)
-    course = Run("course (BPE, 2x64)", GPT(recipe["model"]), bpe_train, recipe["train"], args.seed)
-    runs = [(nano, nano_val, nano_lengths, None), (course, bpe_val, token_bytes(bpe), recipe["train"].steps)]
+    course = Run("course (BPE, 2x64)", GPT(recipe["model"]), bpe_train, recipe["train"], args.seed, args.seconds)
+    runs = [(nano, nano_val, nano_lengths), (course, bpe_val, token_bytes(bpe))]
 
-    active = [r for r in runs]
+    active = [run for run, _, _ in runs]
     while active:
-        for entry in list(active):
-            run, _, _, last = entry
+        for run in list(active):
             run.advance()
-            if run.seconds >= args.seconds or (last is not None and run.step >= last):
-                active.remove(entry)
+            if run.seconds >= args.seconds:
+                active.remove(run)
     print(f"budget {args.seconds:.0f} s of training each, {args.threads} thread(s), seed {args.seed}")
-    for run, val_ids, lengths, _ in runs:
+    for run, val_ids, lengths in runs:
         scores = evaluate_bpb(run.model, val_ids, lengths)
         n_params = sum(p.numel() for p in run.model.parameters())
         print(f"{run.name:24s} {n_params:9,d} params  {run.step:5d} steps in {run.seconds:5.1f} s  "

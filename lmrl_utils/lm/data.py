@@ -62,7 +62,7 @@ class CharTokenizer:
 
 
 def english_data(val_fraction: float = 0.1) -> tuple[CharTokenizer, torch.Tensor, torch.Tensor]:
-    """(tokenizer, train ids, validation ids) of the course's English corpus (Python's documentation topics).
+    """(tokenizer, train ids, validation ids) of the course's English corpus, one token per character.
 
     The vocabulary covers the whole corpus, so validation text never has an unknown character.
     """
