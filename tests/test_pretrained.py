@@ -12,10 +12,17 @@ import pytest
 import torch
 
 from lmrl_utils.lm import data, pretrained
+from lmrl_utils.lm.accounting import (
+    compute_optimal_tokens,
+    forward_flops_per_token,
+    non_embedding_params,
+    training_flops,
+    training_memory_bytes,
+)
 from lmrl_utils.lm.data import CharTokenizer, english_tokenizer, tokenizer_fingerprint, tokenizer_recipe
 from lmrl_utils.lm.gpt import GPT, GPTConfig, TrainConfig
 from lmrl_utils.lm.tokenization import Tokenizer, train_bpe
-from lmrl_utils.lm.validation import bits_per_byte, evaluate, evaluate_bpb, token_bytes
+from lmrl_utils.lm.validation import bits_per_byte, evaluate, evaluate_bpb, fit, token_bytes
 
 pytestmark = pytest.mark.chapter("03_lm_training")
 
@@ -110,8 +117,6 @@ def test_bits_per_byte_of_a_uniform_model_is_log2_vocab_over_bytes_per_token():
 
 
 def test_fit_records_bits_per_byte_beside_the_loss():
-    from lmrl_utils.lm.validation import fit
-
     config = GPTConfig(vocab_size=6, block_size=4, d_model=8, n_layers=1, n_heads=2)
     torch.manual_seed(0)
     model = GPT(config)
@@ -121,3 +126,13 @@ def test_fit_records_bits_per_byte_beside_the_loss():
                   eval_every=2, lengths=lengths)
     for loss, bpb in zip(history["val_loss"], history["val_bpb"], strict=True):
         assert bpb == pytest.approx(loss / math.log(2) / 1.5, rel=0.05)
+
+
+def test_accounting_counts_the_blocks_once_and_the_head_by_vocabulary():
+    small, large = (GPT(GPTConfig(vocab_size=v, block_size=16, d_model=16, n_layers=2, n_heads=2)) for v in (10, 1000))
+    assert non_embedding_params(small) == non_embedding_params(large)  # only the embedding table grows
+    assert forward_flops_per_token(large) - forward_flops_per_token(small) == 2 * 16 * (1000 - 10)
+    assert forward_flops_per_token(small, context=0) == 2 * non_embedding_params(small) + 2 * 16 * 10
+    assert training_flops(small, 100) == 3 * 100 * forward_flops_per_token(small)
+    assert training_memory_bytes(small) == 16 * sum(p.numel() for p in small.parameters())
+    assert compute_optimal_tokens(1000) == 20_000
