@@ -6,7 +6,7 @@ tokenizer's vocabulary and merges: a changed tokenizer retrains. Training is see
 missing file is rebuilt to the same weights.
 
 Example:
-    The first call trains for about a minute; later calls load the cached weights instantly.
+    The first call trains for a minute or two; later calls load the cached weights instantly.
 
     >>> model, tok, history = pretrained("english")  # doctest: +SKIP
     >>> logits = model(torch.tensor([tok.encode("The for statement")]))  # doctest: +SKIP
@@ -114,8 +114,8 @@ def pretrained(name: str = "english") -> tuple[GPT, Tok, dict]:
     """The chapter's trained model `name` (a key of RECIPES): (model in eval mode, tokenizer, history).
 
     "english" reads Chapter 2's BPE tokens (a `Tokenizer`: `encode` gives a list of ids, `decode` takes ids);
-    "synthetic" and "english-char" read characters (a `CharTokenizer`). Trains the model (about a minute on 2 CPU
-    cores) only when the cache has no file for the current recipe and tokenizer.
+    "synthetic" and "english-char" read characters (a `CharTokenizer`). Trains the model (one thread: about a minute
+    for characters, a minute and a half for BPE) only when the cache has no file for the recipe and tokenizer.
     """
     if name not in RECIPES:
         raise ValueError(f"unknown model {name!r}; choose one of {sorted(RECIPES)}")
