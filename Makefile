@@ -14,6 +14,7 @@ book: install
 	@echo "executes. The first build runs every narrative page and trains the cached models (see the README for"
 	@echo "measured times); later builds reuse _build/.jupyter_cache and \$$LMRL_CACHE."
 	$(PYTHON) -m lmrl_utils.book_cache _build
+	$(PYTHON) -m lmrl_utils.lm.pretrained
 	jupyter-book build . -W -n --keep-going
 	@echo "Open file://$(CURDIR)/_build/html/index.html  (or run 'make serve' for http://localhost:8000)"
 

@@ -67,7 +67,7 @@ def shifted_seeds(k: int):
 
 def run_once(job: tuple) -> dict[str, bool]:
     """Run one variant's notebooks with seed shift k; {test grade_id: passed}."""
-    notebooks, k, folder = job
+    notebooks, k, folder, graded_only = job
     results: dict[str, bool] = {}
     with shifted_seeds(k), tempfile.TemporaryDirectory() as tmp:
         for name, nb in notebooks.items():
@@ -77,6 +77,8 @@ def run_once(job: tuple) -> dict[str, bool]:
             try:
                 for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
                     meta = cell.metadata.get("nbgrader", {})
+                    if graded_only and not meta:
+                        continue  # a demo or "try it" cell: test cells import all they use, so skipping is safe
                     source = solution_code(cell.source) if meta.get("solution") else cell.source
                     path = Path(tmp) / f"{Path(name).stem}_cell{i}.py"  # inspect.getsource reads it
                     path.write_text(source)
@@ -94,11 +96,12 @@ def run_once(job: tuple) -> dict[str, bool]:
 
 
 def measure(assignment: str, n_seeds: int = 0, workers: int = 2, shifts: list[int] | None = None,
-            only: str | None = None, wrong: bool = True) -> dict:
+            only: str | None = None, wrong: bool = True, graded_only: bool = False) -> dict:
     """Run every variant of `assignment` with seed shifts `shifts` (default 0..n_seeds-1); the outcomes per cell.
 
     `only` keeps the variants whose name contains it (the reference always runs); `wrong=False` skips the wrong
-    answers (the nbgrader round trip of tests/test_grading_e2e.py grades them at shift 0).
+    answers (the nbgrader round trip of tests/test_grading_e2e.py grades them at shift 0); `graded_only` runs
+    only the cells nbgrader knows (setup, solutions, tests), skipping demos.
     """
     shifts = list(range(n_seeds)) if shifts is None else list(shifts)
     folder = REPO / "solutions" / assignment
@@ -111,7 +114,7 @@ def measure(assignment: str, n_seeds: int = 0, workers: int = 2, shifts: list[in
     variants = {**{f"ok:{n}": v for n, v in correct.items()}, **{f"wrong:{n}": v for n, v in wrong_.items()}}
     jobs = [(name, k) for name in variants for k in shifts]
     start = time.perf_counter()
-    tasks = [(apply_edits(sources, variants[n]["edits"]), k, folder) for n, k in jobs]
+    tasks = [(apply_edits(sources, variants[n]["edits"]), k, folder, graded_only) for n, k in jobs]
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
             results = dict(zip(jobs, pool.map(run_once, tasks), strict=True))
@@ -163,11 +166,12 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10, help="seed shifts per variant (200 to resolve 0.5 %%)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", help="run only the variants whose name contains this (and the reference)")
+    parser.add_argument("--graded-only", action="store_true", help="skip cells without nbgrader metadata (demos)")
     parser.add_argument("--markdown", action="store_true", help="also print one markdown table for all assignments")
     args = parser.parse_args()
     rows = []
     for assignment in args.assignments or assignments():
-        m = measure(assignment, args.seeds, args.workers, only=args.only)
+        m = measure(assignment, args.seeds, args.workers, only=args.only, graded_only=args.graded_only)
         report(assignment, m)
         rows += markdown_rows(assignment, m)
     if args.markdown:

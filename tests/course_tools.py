@@ -141,11 +141,15 @@ def student_id(wrong_answer: str) -> str:
 
 def standard_submissions(course: Path, assignment: str) -> dict[str, dict]:
     """The round trip's submissions: "full" (the solution), "blank" (the student notebook as released) and
-    one per wrong answer of tests/wrong_answers/<assignment>.py, each student id -> {notebook name: nb}."""
+    one per wrong answer of tests/wrong_answers/<assignment>.py (its edited notebooks; the others blank), each
+    student id -> {notebook name: nb}."""
     released = released_notebooks(course, assignment)
     sources = source_notebooks(course, assignment)
     full = {name: filled_in(nb, sources[name]) for name, nb in released.items()}
     students = {"full": full, "blank": released}
     for name, case in wrong_answers(assignment).items():
-        students[student_id(name)] = apply_edits(full, case["edits"])
+        edited = apply_edits(full, case["edits"])
+        # a notebook the wrong answer leaves alone is handed in blank: it would only re-earn the full marks the
+        # "full" student already shows, at the cost of a run (Chapter 3's lm.ipynb trains for half a minute)
+        students[student_id(name)] = {nb: edited[nb] if edited[nb] != full[nb] else released[nb] for nb in full}
     return students

@@ -125,3 +125,8 @@ def pretrained(name: str = "english") -> tuple[GPT, Tok, dict]:
     model.load_state_dict(saved["state_dict"])
     model.eval()
     return model, tok, saved["history"]
+
+
+if __name__ == "__main__":  # `make book` trains every missing model before the pages run (cells time out at 120 s)
+    for name in RECIPES:
+        print(f"pretrained({name!r}) ready: {pretrained(name)[2].get('train_seconds', 0.0):.0f} s of training")
