@@ -15,11 +15,11 @@ import time
 
 import torch
 
-from lmrl_utils.lm.data import english_data, synthetic_data
+from lmrl_utils.lm.data import english_bpe_data, english_data, synthetic_data
 from lmrl_utils.lm.decoding import generate
 from lmrl_utils.lm.gpt import GPT
 from lmrl_utils.lm.kv_cache import generate_cached
-from lmrl_utils.lm.pretrained import RECIPES
+from lmrl_utils.lm.pretrained import RECIPES, pretrained_tokenizer
 from lmrl_utils.lm.synthetic_language import entropy_rate, make_source
 from lmrl_utils.lm.validation import fit
 
@@ -42,7 +42,12 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     recipe = RECIPES[args.corpus]
-    tok, train_ids, val_ids = synthetic_data() if args.corpus == "synthetic" else english_data()
+    if args.corpus == "synthetic":
+        _, train_ids, val_ids = synthetic_data()
+    elif args.corpus == "english":  # Chapter 2's BPE tokens, as the cached model reads them
+        train_ids, val_ids = english_bpe_data(pretrained_tokenizer("english"))
+    else:  # english-char: one token per character
+        _, train_ids, val_ids = english_data()
     print(f"corpus {args.corpus}, {args.threads} thread(s), {recipe['model']}")
 
     torch.manual_seed(0)

@@ -2,8 +2,9 @@
 
 The instructor notebook `solutions/03_lm_training/lm.ipynb` carries a second copy of each function and class
 below for students to read; `tests/test_solution_sync.py` keeps the two equal. The attention layer is
-Chapter 1's `MultiHeadSelfAttention`. Helpers that are not exercises live beside this file: `data` (character
-tokenizer, token streams), `validation` (held-out loss, `fit`), `pretrained` (trained weights on disk), `kv_cache`
+Chapter 1's `MultiHeadSelfAttention`. Helpers that are not exercises live beside this file: `data` (the character
+tokenizer of the synthetic language, the English text in Chapter 2's BPE tokens), `validation` (held-out loss,
+`fit`), `pretrained` (trained weights on disk), `kv_cache`
 (generation with a KV cache) and `decoding` (the decoding exercises).
 
 Example:
@@ -32,7 +33,7 @@ GRADED = ("token_cross_entropy", "perplexity", "sample_batch", "GPT", "train_ste
 class GPTConfig:
     """The shape of a GPT; frozen, so it can key the cache of trained weights."""
 
-    vocab_size: int = 128  # number of token ids (the character vocabulary of the corpus)
+    vocab_size: int = 128  # number of token ids (the tokenizer's vocabulary size)
     block_size: int = 64  # longest context, in tokens: the number of learned position vectors
     d_model: int = 64  # width of every token vector (the residual stream)
     n_layers: int = 2  # number of transformer blocks

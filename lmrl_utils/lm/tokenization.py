@@ -3,9 +3,9 @@
 `pretoken_counts`, `merge_pair`, `train_bpe`, `Tokenizer` and `unigram_bits_per_byte` are also written, line for
 line, in the instructor notebook `solutions/02_tokenization/bpe.ipynb` (`tests/test_solution_sync.py` keeps the
 copies equal); Chapter 2's pages import them from here.
-Chapter 3's language models read characters for now (`lmrl_utils.lm.data.CharTokenizer`);
-this byte-level BPE is what a production model would use, and what the course's own model will use in a later version
-of the course. Files in GPT-2's format are read and written by `lmrl_utils.lm.bpe_files` (re-exported
+Chapter 3's English model reads tokens of this byte-level BPE, trained by `train_bpe` on the course's text
+(`lmrl_utils.lm.data.english_tokenizer`, `lmrl_utils.lm.pretrained`).
+Files in GPT-2's format are read and written by `lmrl_utils.lm.bpe_files` (re-exported
 here: `Tokenizer(*load_vocab_merges("encoder.json", "vocab.bpe"))`); the slow textbook trainer that recounts
 every pair, the baseline of the speed comparison, is `lmrl_utils.lm.bpe_naive.naive_train_bpe`.
 
