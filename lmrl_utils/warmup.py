@@ -65,3 +65,16 @@ def fit_with_sgd_step(model: nn.Module, x: torch.Tensor, y: torch.Tensor, n_step
         sgd_step(model.parameters(), lr)
         losses.append(loss.item())
     return losses
+
+
+def fit_with_torch_sgd(model: nn.Module, x: torch.Tensor, y: torch.Tensor, n_steps: int, lr: float) -> list[float]:
+    """The tests' expected run of `fit_with_sgd_step`, by PyTorch's optimizer (here, off the student's page)."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(n_steps):
+        optimizer.zero_grad()
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
