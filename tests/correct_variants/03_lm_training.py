@@ -3,6 +3,14 @@
 LM = "lm.ipynb"
 DEC = "decoding.ipynb"
 
+# the reference's body of sample_batch, replaced whole by the variants that draw their windows differently
+SAMPLE_BATCH_BODY = ("    starts = torch.randint(len(tokens) - block_size, (batch_size,), generator=generator)"
+                     "  # 0 .. len-T-1\n"
+                     "    offsets = torch.arange(block_size)\n"
+                     "    x = tokens[starts[:, None] + offsets]  # (B, T)\n"
+                     "    y = tokens[starts[:, None] + offsets + 1]  # (B, T): every position's next token\n"
+                     "    return x, y")
+
 CORRECT_VARIANTS = {
     # log_softmax, boolean selection of the real tokens and advanced indexing instead of logsumexp, gather and a mask
     "cross_entropy_by_selection": {
@@ -35,12 +43,7 @@ CORRECT_VARIANTS = {
     # one draw per row, windows cut by slicing in a loop
     "sample_batch_loop": {
         "edits": [(LM, "sample_batch",
-                   "    starts = torch.randint(len(tokens) - block_size, (batch_size,), generator=generator)"
-                   "  # 0 .. len-T-1\n"
-                   "    offsets = torch.arange(block_size)\n"
-                   "    x = tokens[starts[:, None] + offsets]  # (B, T)\n"
-                   "    y = tokens[starts[:, None] + offsets + 1]  # (B, T): every position's next token\n"
-                   "    return x, y",
+                   SAMPLE_BATCH_BODY,
                    "    xs, ys = [], []\n"
                    "    for _ in range(batch_size):\n"
                    "        s = int(torch.randint(0, len(tokens) - block_size, (1,), generator=generator))\n"
@@ -51,12 +54,7 @@ CORRECT_VARIANTS = {
     # every window of length T + 1 by unfold; uniform floats scaled to an index
     "sample_batch_unfold_rand": {
         "edits": [(LM, "sample_batch",
-                   "    starts = torch.randint(len(tokens) - block_size, (batch_size,), generator=generator)"
-                   "  # 0 .. len-T-1\n"
-                   "    offsets = torch.arange(block_size)\n"
-                   "    x = tokens[starts[:, None] + offsets]  # (B, T)\n"
-                   "    y = tokens[starts[:, None] + offsets + 1]  # (B, T): every position's next token\n"
-                   "    return x, y",
+                   SAMPLE_BATCH_BODY,
                    "    windows = tokens.unfold(0, block_size + 1, 1)  # (L - T, T + 1)\n"
                    "    u = torch.rand(batch_size, generator=generator)\n"
                    "    rows = windows[(u * len(windows)).long().clamp(max=len(windows) - 1)]\n"
