@@ -5,17 +5,20 @@ import numpy as np
 import pytest
 
 import lmrl_utils.rl.envs  # noqa: F401
-from lmrl_utils.rl.mdp import (
-    TabularMDP,
+from lmrl_utils.rl.experience import (
     TransitionRecorder,
     action_frequencies_fit,
+    epsilon_schedule_fits,
+    replay_td_exact,
+)
+from lmrl_utils.rl.mdp import (
+    TabularMDP,
     evaluate_policy_exact,
     finite_horizon_optimal,
     finite_horizon_value,
     from_gym_env,
     q_from_v_exact,
     random_mdp,
-    replay_td_exact,
     solve_exact,
 )
 from lmrl_utils.rl.model_based import CountModel, dyna_q
@@ -230,3 +233,19 @@ def test_action_frequencies_fit_rarely_fails_a_correct_agent():
         transitions = [(s, int(rng.choice(3, p=pi[s])), 0.0, 0, False, False) for s in states]
         failures += not action_frequencies_fit(transitions, pi, delta=0.05)[0]
     assert failures <= 10 + 3 * np.sqrt(10)  # δ = 0.05 is an upper bound on the error rate: at most ~10 of 200
+
+
+def test_epsilon_schedule_fits_passes_the_reference_and_refuses_other_schedules():
+    """The reference agent's actions fit its own ε schedule on every seed tried; a fixed ε = epsilon_end (too
+    greedy) or ε = epsilon_start (too random) is refused on every seed."""
+    config = QLearningConfig(n_episodes=300, alpha=0.2, gamma=0.95, epsilon_start=1.0, epsilon_end=0.1,
+                             decay_episodes=200, q_init=0.3)
+    schedule = [config.epsilon(i) for i in range(config.n_episodes)]
+    q0 = np.full((16, 4), 0.3)
+    for seed in range(10):
+        env = TransitionRecorder(gym.make("FrozenLake-v1", max_episode_steps=15))
+        q_learning(env, config, seed=seed)
+        assert epsilon_schedule_fits(env.transitions, q0, config.alpha, config.gamma, schedule)[0]
+        for wrong in (config.epsilon_end, config.epsilon_start):
+            assert not epsilon_schedule_fits(env.transitions, q0, config.alpha, config.gamma,
+                                             [wrong] * config.n_episodes)[0]

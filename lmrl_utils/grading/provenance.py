@@ -4,7 +4,8 @@ The course's reference implementations are installed with `lmrl_utils`, and stud
 from it, but no graded item: each reference module lists its graded items in `GRADED`, and none of them may be
 used by a graded exercise. `check_written_here` reads the syntax tree of the student's definition (and of every
 notebook function it reaches) and fails, with a message saying why, when it is a reference itself, an alias or
-a subclass of one, or code that reaches one: by name, through a global or local import (`import ... as`,
+a subclass of one, or code that reaches one: by name, through a course helper built on one (`dyna_q` with no
+planning is Q-learning on the reference `epsilon_greedy`), through a global or local import (`import ... as`,
 `from ... import`), through a parent package (`lmrl_utils.rl.tabular.q_learning`), through a closure or a
 default argument, or by the dynamic routes (`importlib`, `__import__`, `sys.modules`, `getattr` on a course
 module, `eval`/`exec`, `globals()`/`vars()`), which graded code has no reason to use.
@@ -119,6 +120,40 @@ def _source_tree(func: types.FunctionType, label: str) -> ast.AST:
     return ast.parse(textwrap.dedent(source))
 
 
+def _in_course(obj: object) -> bool:
+    return str(getattr(obj, "__module__", "") or "").split(".")[0] == "lmrl_utils"
+
+
+def _graded_reached(obj: object, graded: list, seen: set[int]) -> object | None:
+    """The graded item that the course helper `obj` (a function or class of lmrl_utils) reaches, or None.
+
+    Follows, by name, the course functions and classes its code uses (its module's globals, its own imports and
+    default arguments), so `dyna_q(..., n_planning=0)`, which is Q-learning built on the reference
+    `epsilon_greedy`, counts as the reference. Calls made through arguments (a model passed in) are not seen.
+    """
+    for func in _functions_of(obj):
+        if id(func.__code__) in seen:
+            continue
+        seen.add(id(func.__code__))
+        defaults = [*(func.__defaults__ or ()), *(func.__kwdefaults__ or {}).values()]
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+        except (OSError, TypeError, SyntaxError):
+            tree = None  # generated code (dataclass methods): nothing of ours to follow
+        namespace = {**func.__globals__, **(_local_imports(tree) if tree else {})}
+        nodes = [n for n in ast.walk(tree) if isinstance(n, (ast.Name, ast.Attribute))] if tree else []
+        for target in [*defaults, *(_resolve(n, namespace) for n in nodes)]:
+            if target is None or target is obj:
+                continue
+            if any(target is g for g in graded):
+                return target
+            if _in_course(target) and isinstance(target, (types.FunctionType, type)):
+                hit = _graded_reached(target, graded, seen)
+                if hit is not None:
+                    return hit
+    return None
+
+
 def _check_function(func: types.FunctionType, graded: list, banned: list, banned_attrs: set[str], why: str,
                     ref_module: str) -> list[types.FunctionType]:
     """Fail if `func`'s code reaches a banned object; return the notebook functions it calls, to check next."""
@@ -160,6 +195,12 @@ def _check_function(func: types.FunctionType, graded: list, banned: list, banned
                               f"asks you to build it yourself. {why if own else ''}".rstrip())
         if getattr(target, "__module__", None) == "__main__":  # a helper of the notebook: check it too
             follow.extend(_functions_of(target))
+        elif _in_course(target) and isinstance(target, (types.FunctionType, type)):
+            hit = _graded_reached(target, graded, set())
+            if hit is not None:
+                raise CheckFailed(f"{label} calls the course's `{ast.unparse(node)}` ({_qualname(target)}), which "
+                                  f"is built on the graded reference `{_qualname(hit)}`; write this exercise "
+                                  f"without it. {why}")
     for node in ast.walk(tree):  # methods refused whatever they are called on, after the clearer messages above
         if isinstance(node, ast.Attribute) and node.attr in banned_attrs:
             raise CheckFailed(f"{label} calls `.{node.attr}`, which this exercise asks you to build yourself.")

@@ -64,7 +64,19 @@ WRONG_ANSWERS = {
     # ε never decays: the agent explores at random in every episode, and its greedy policy is never put to use
     "epsilon_never_decays": {
         "edits": [(NB, "q_learning", "epsilon = config.epsilon(episode)", "epsilon = config.epsilon_start")],
-        "loses": ["q_hidden_frozenlake"],
+        "loses": ["q_visible", "q_hidden_offpolicy", "q_hidden_frozenlake"],
+    },
+    # ε stuck at its final value from the first episode: too little exploration early on
+    "epsilon_fixed_at_end": {
+        "edits": [(NB, "q_learning", "epsilon = config.epsilon(episode)", "epsilon = config.epsilon_end")],
+        "loses": ["q_visible", "q_hidden_offpolicy"],
+    },
+    # Q-learning handed in as the course's Dyna-Q with no planning steps (built on the reference epsilon_greedy)
+    "q_learning_is_dyna_q_without_planning": {
+        "edits": [(NB, "q_learning",
+                   "    rng = np.random.default_rng(seed)  # the agent's randomness (exploration, ties)\n",
+                   "    from lmrl_utils.rl.model_based import dyna_q\n    return dyna_q(env, config, 0, seed)\n")],
+        "loses": ["q_visible", "q_hidden_offpolicy", "q_hidden_frozenlake"],
     },
     # greedy ties always to the first action (np.argmax): the exploration of an all-zero table is biased
     "epsilon_greedy_argmax_ties": {
