@@ -10,7 +10,8 @@ Variants: the reference solution, the correct variants of `tests/correct_variant
 ways to write an item: another order of random draws, a loop instead of vectorised code, ...), and the wrong
 answers of `tests/wrong_answers/<assignment>.py`; both registries use the same edit format. Each variant runs
 against the visible and hidden tests once per seed shift k = 0..N-1: every seed given to
-`numpy.random.default_rng`, `torch.manual_seed` or `lmrl_utils.seeding.torch_generator` becomes seed + 7919 k,
+`numpy.random.default_rng`, `torch.manual_seed` or `torch.Generator().manual_seed` (hence
+`lmrl_utils.seeding.torch_generator`) becomes seed + 7919 k,
 so a test that passes only for one lucky seed, or only for the reference's exact stream of random numbers, shows
 it. Cells run in one fresh namespace per run, in notebook order, as nbgrader's kernel runs them.
 
@@ -48,21 +49,26 @@ def shifted_seeds(k: int):
     import numpy as np
     import torch
 
-    import lmrl_utils.seeding as seeding
 
-    saved = np.random.default_rng, torch.manual_seed, seeding.torch_generator
-    default_rng, manual_seed, torch_generator = saved
+    saved = np.random.default_rng, torch.manual_seed, torch.Generator
+    default_rng, manual_seed, generator_type = saved
 
     def shift(seed):
         return seed + SHIFT * k if isinstance(seed, int) else seed
 
+    class ShiftedGenerator(generator_type):
+        """torch.Generator whose manual_seed shifts the seed (seeding.torch_generator goes through it too)."""
+
+        def manual_seed(self, seed):
+            return super().manual_seed(shift(seed))
+
     np.random.default_rng = lambda seed=None, *a, **kw: default_rng(shift(seed), *a, **kw)
     torch.manual_seed = lambda seed: manual_seed(shift(seed))
-    seeding.torch_generator = lambda seed: torch_generator(shift(seed))
+    torch.Generator = ShiftedGenerator
     try:
         yield
     finally:
-        np.random.default_rng, torch.manual_seed, seeding.torch_generator = saved
+        np.random.default_rng, torch.manual_seed, torch.Generator = saved
 
 
 def run_once(job: tuple) -> dict[str, bool]:
