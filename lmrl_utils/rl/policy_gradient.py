@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 import gymnasium
 import numpy as np
@@ -67,6 +68,13 @@ def reinforce_loss(log_probs: torch.Tensor, returns: torch.Tensor, baseline: tor
     """
     weights = returns if baseline is None else returns - baseline
     return -(weights.detach() * log_probs).sum() / n_episodes
+
+
+class Policy(Protocol):
+    """What the loop needs of a policy: sample actions for a batch of observations, with their log-probs."""
+
+    def sample(self, obs: torch.Tensor, generator: torch.Generator | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor]: ...
 
 
 class CategoricalPolicy(nn.Module):
@@ -153,6 +161,7 @@ class ReinforceConfig:
     value_steps: int = 10  # full-batch Adam steps on the value loss per update
     value_scale: float = 100.0  # the value net predicts G / value_scale, so its outputs are of order 1
     max_updates: int = 500  # stop after this many updates at the latest
+    max_seconds: float | None = None  # wall-clock cap for benches (the run then depends on the machine's speed)
     target: float | None = None  # stop once a `n_eval`-episode evaluation reaches this mean return
     n_eval: int = 100  # evaluation episodes (run when a batch's mean return reaches `target`)
     device: str = "cpu"  # "auto": lmrl_utils.device.get_device() (small nets are fastest on the CPU)
@@ -169,7 +178,7 @@ def make_envs(env_id: str, n: int) -> gymnasium.vector.VectorEnv:
 
 
 @torch.no_grad()
-def collect_episodes(envs: gymnasium.vector.VectorEnv, policy: CategoricalPolicy, seed: int,
+def collect_episodes(envs: gymnasium.vector.VectorEnv, policy: Policy, seed: int,
                      generator: torch.Generator, device: torch.device
                      ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """One episode in each of the N envs, stepped together until every one has ended (terminated or
@@ -190,13 +199,13 @@ def collect_episodes(envs: gymnasium.vector.VectorEnv, policy: CategoricalPolicy
     return torch.stack(observations), torch.stack(actions), torch.stack(rewards), torch.stack(masks)
 
 
-def evaluate(policy: CategoricalPolicy, env_id: str, n_episodes: int, seed: int) -> np.ndarray:
+def evaluate(policy: Policy, env_id: str, n_episodes: int, seed: int) -> np.ndarray:
     """The returns (n_episodes,) of the stochastic policy, as it acts in training, from resets seed, seed + 1...
 
     >>> evaluate(CategoricalPolicy(4, 2), "CartPole-v1", 3, seed=0).shape
     (3,)
     """
-    device = next(policy.parameters()).device
+    device = next(policy.parameters()).device if isinstance(policy, nn.Module) else torch.device("cpu")
     envs = make_envs(env_id, n_episodes)
     generator = torch.Generator(device).manual_seed(seed)
     _, _, rewards, _ = collect_episodes(envs, policy, seed, generator, device)
@@ -207,8 +216,9 @@ def evaluate(policy: CategoricalPolicy, env_id: str, n_episodes: int, seed: int)
 def reinforce(env_id: str, config: ReinforceConfig, seed: int) -> tuple[CategoricalPolicy, list[dict]]:
     """REINFORCE with a baseline: collect N episodes, step the policy along the estimated ∇ρ, refit v.
 
-    Returns the policy and the history, one dict per update: env steps so far, the batch's mean return, the
-    wall-clock seconds so far, and "eval" (mean return over `n_eval` episodes) when an evaluation ran.
+    Returns the policy and the history, one dict per update: env steps so far (the episodes' transitions; the
+    padding steps of envs that finished early are not counted), the batch's mean return, the wall-clock seconds
+    so far, and "eval" (mean return over `n_eval` episodes) when an evaluation ran.
     """
     threads = torch.get_num_threads()
     torch.set_num_threads(config.n_threads or threads)
@@ -265,5 +275,7 @@ def _reinforce(env_id: str, config: ReinforceConfig, seed: int) -> tuple[Categor
             record["seconds"] = time.perf_counter() - start
             if record["eval"] >= config.target:
                 break
+        if config.max_seconds is not None and record["seconds"] > config.max_seconds:
+            break
     envs.close()
     return policy, history
