@@ -174,10 +174,13 @@ def main() -> None:
     parser.add_argument("--only", help="run only the variants whose name contains this (and the reference)")
     parser.add_argument("--graded-only", action="store_true", help="skip cells without nbgrader metadata (demos)")
     parser.add_argument("--markdown", action="store_true", help="also print one markdown table for all assignments")
+    parser.add_argument("--correct-only", action="store_true", help="skip the wrong answers (false failures only)")
+    parser.add_argument("--first-shift", type=int, default=0, help="shifts K..K+seeds-1 (to extend a measurement)")
     args = parser.parse_args()
     rows = []
     for assignment in args.assignments or assignments():
-        m = measure(assignment, args.seeds, args.workers, only=args.only, graded_only=args.graded_only)
+        m = measure(assignment, workers=args.workers, shifts=range(args.first_shift, args.first_shift + args.seeds),
+                    only=args.only, wrong=not args.correct_only, graded_only=args.graded_only)
         report(assignment, m)
         rows += markdown_rows(assignment, m)
     if args.markdown:
