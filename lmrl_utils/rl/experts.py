@@ -8,6 +8,7 @@ Example:
     env = gymnasium.make("lmrl/Tightrope-v0", slip=0.2)
     expert = expert_policy(env)          # -> [2, 2, 2, 1, 0, 0, 0, 0]: step towards the middle, then stay
     exact_return(env, expert)            # -> 99.77 of the 100 steps survived, on average
+    cartpole_expert(obs)                 # CartPole's scripted expert: 1 (push right) or 0 (push left)
 """
 
 from __future__ import annotations
@@ -46,3 +47,20 @@ def exact_return(env, policy: np.ndarray, horizon: int | None = None) -> float:
     mdp = from_gym_env(env, gamma=1.0)
     T = horizon_of(env) if horizon is None else horizon
     return float(mdp.start @ finite_horizon_value(mdp, np.asarray(policy), T))
+
+
+# CartPole's scripted expert: gains on (x, ẋ, θ, θ̇), found by hand, reaching the 500-step limit of CartPole-v1.
+CARTPOLE_GAINS = np.array([1.0, 1.5, 20.0, 3.0])
+
+
+def cartpole_expert(obs: np.ndarray) -> np.ndarray:
+    """Push the cart under the pole: 1 (right) where k·(x, ẋ, θ, θ̇) > 0, else 0; obs (..., 4) -> actions (...).
+
+    A proportional-derivative controller on the pole's angle θ (20 θ + 3 θ̇: lean right, or fall right, and the
+    cart moves right to catch it) plus a weaker one on the cart's position (x + 1.5 ẋ), which keeps the cart
+    near the centre of the track.
+
+    >>> cartpole_expert(np.array([[0.0, 0.0, 0.05, 0.0], [0.0, 0.0, -0.05, 0.0]])).tolist()
+    [1, 0]
+    """
+    return (np.asarray(obs) @ CARTPOLE_GAINS > 0).astype(int)
