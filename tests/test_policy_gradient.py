@@ -184,11 +184,17 @@ def test_reward_to_go_and_value_baseline_each_reduce_the_variance():
 # ---------------------------------------------------------------------------- REINFORCE on CartPole
 
 
-def test_short_reinforce_run_improves_cartpole_and_is_repeatable():
-    config = ReinforceConfig(n_envs=8, max_updates=12)
-    policy, history = reinforce("CartPole-v1", config, seed=0)
+def test_short_reinforce_run_improves_cartpole():
+    _, history = reinforce("CartPole-v1", ReinforceConfig(n_envs=8, max_updates=20), seed=0)
     returns = [h["mean_return"] for h in history]
+    # seeds 0-5 measured: the last three batches return 3.2 to 18 times the first three
     assert np.mean(returns[-3:]) > 2 * np.mean(returns[:3]), f"returns did not improve: {returns}"
-    _, again = reinforce("CartPole-v1", config, seed=0)
-    assert [h["mean_return"] for h in again] == returns, "the same seed must give the same run"
-    assert evaluate(policy, "CartPole-v1", 5, seed=1).shape == (5,)
+
+
+def test_reinforce_is_repeatable():
+    config = ReinforceConfig(n_envs=4, max_updates=3)
+    policy, history = reinforce("CartPole-v1", config, seed=3)
+    again, history_again = reinforce("CartPole-v1", config, seed=3)
+    assert [h["mean_return"] for h in history_again] == [h["mean_return"] for h in history]
+    torch.testing.assert_close(again(torch.ones(1, 4)), policy(torch.ones(1, 4)), rtol=0, atol=0)
+    np.testing.assert_array_equal(evaluate(policy, "CartPole-v1", 5, seed=1), evaluate(again, "CartPole-v1", 5, 1))
