@@ -136,3 +136,11 @@ def test_accounting_counts_the_blocks_once_and_the_head_by_vocabulary():
     assert training_flops(small, 100) == 3 * 100 * forward_flops_per_token(small)
     assert training_memory_bytes(small) == 16 * sum(p.numel() for p in small.parameters())
     assert compute_optimal_tokens(1000) == 20_000
+
+
+def test_the_english_models_train_alike_so_the_training_page_compares_them_at_equal_compute():
+    """Characters vs BPE on the training page: same blocks, same steps of the same batches of windows."""
+    bpe, char = pretrained.RECIPES["english"], pretrained.RECIPES["english-char"]
+    assert bpe["train"] == char["train"] == pretrained.ENGLISH_TRAIN
+    assert dataclasses.replace(bpe["model"], vocab_size=0) == dataclasses.replace(char["model"], vocab_size=0)
+    assert bpe["train"].steps % bpe["eval_every"] == 0, "the last evaluation would fall between two scheduled ones"

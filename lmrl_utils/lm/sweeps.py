@@ -64,12 +64,12 @@ def train_point(
 
 
 @torch.no_grad()
-def attention_by_offset(model: GPT, ids: torch.Tensor, layer: int = 0) -> torch.Tensor:
+def attention_by_offset(model: GPT, ids: torch.Tensor, layer: int = 0, first_query: int = 0) -> torch.Tensor:
     """Mean attention weight of each head of block `layer` on the token k positions back, (n_heads, block_size).
 
-    Averaged over the windows `ids` (n, T) and over the queries that have k tokens before them: column 0 is the
-    query's own position, column 1 the previous token, and so on. A head that always reads the previous token
-    has a 1 in column 1.
+    Averaged over the windows `ids` (n, T) and over the queries t >= `first_query` that have k tokens before them:
+    column 0 is the query's own position, column 1 the previous token, and so on. A head that always reads the
+    previous token has a 1 in column 1. (Query 0 can only read itself: `first_query` > 0 leaves such queries out.)
     """
     x = model.tok_emb(ids) + model.pos_emb(torch.arange(ids.shape[1]))  # (n, T, d)
     for block in model.blocks[:layer]:
@@ -77,4 +77,9 @@ def attention_by_offset(model: GPT, ids: torch.Tensor, layer: int = 0) -> torch.
     block = model.blocks[layer]
     w = self_attention_weights(block.attn, block.ln1(x)).mean(0)  # (h, T, T): query t, key s <= t
     T = ids.shape[1]
-    return torch.stack([torch.diagonal(w, offset=-k, dim1=1, dim2=2).mean(-1) for k in range(T)], dim=1)
+    columns = []
+    for k in range(T):
+        diagonal = torch.diagonal(w, offset=-k, dim1=1, dim2=2)  # (h, T - k): query t = k + i reads key i
+        kept = diagonal[:, max(0, first_query - k):]  # queries t >= first_query
+        columns.append(kept.mean(-1) if kept.shape[1] else torch.zeros(len(w)))
+    return torch.stack(columns, dim=1)
