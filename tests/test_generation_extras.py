@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from lmrl_utils.lm.attention_maps import attention_maps, diagonal_score, first_token_score, uniform_causal_weights
+from lmrl_utils.lm.attention_maps import (
+    attention_maps,
+    diagonal_score,
+    first_token_score,
+    mean_distance,
+    uniform_causal_weights,
+)
 from lmrl_utils.lm.decoding import beam_search
 from lmrl_utils.lm.gpt import GPT, GPTConfig
 from lmrl_utils.lm.regularization import add_dropout, dropout
@@ -39,6 +45,17 @@ def test_attention_maps_reproduce_the_forward_pass():
     assert torch.all(maps[0].triu(diagonal=1) == 0), "a position attended to a later one"
 
 
+def test_ablating_a_head_equals_zeroing_its_slice_of_the_output_projection():
+    model = small_gpt()
+    idx = torch.randint(12, (2, 9), generator=torch.Generator().manual_seed(4))
+    ablated, _ = attention_maps(model, idx, ablate=[(1, 2)])
+    d_head = model.config.d_model // model.config.n_heads
+    with torch.no_grad():
+        model.blocks[1].attn.out_proj.weight[:, 2 * d_head: 3 * d_head] = 0.0  # W^O never reads head 2
+    torch.testing.assert_close(ablated, model(idx), rtol=1e-5, atol=1e-5)
+    assert not torch.allclose(ablated, attention_maps(model, idx, ablate=[(0, 2)])[0])
+
+
 def test_scores_on_hand_built_heads():
     T = 5
     previous = torch.zeros(1, 1, T, T)
@@ -49,6 +66,8 @@ def test_scores_on_hand_built_heads():
     assert first_token_score(previous).item() == pytest.approx(1 / (T - 1))  # only position 1 reads position 0
     uniform = uniform_causal_weights(4)
     assert first_token_score(uniform).item() == pytest.approx((1 / 2 + 1 / 3 + 1 / 4) / 3)
+    assert mean_distance(previous).item() == pytest.approx((T - 1) / T)
+    assert mean_distance(uniform_causal_weights(3)).item() == pytest.approx(0.5)
     two_heads = torch.cat([previous, uniform_causal_weights(T)], dim=1).repeat(2, 1, 1, 1)  # (2, 2, T, T)
     assert diagonal_score(two_heads, -1).shape == (2,)
 

@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 
 import torch
 
@@ -28,10 +29,13 @@ from lmrl_utils.lm.gpt import GPT
 
 
 @torch.no_grad()
-def attention_maps(model: GPT, idx: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+def attention_maps(
+    model: GPT, idx: torch.Tensor, ablate: Collection[tuple[int, int]] = ()
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """(logits (B, T, V), [weights (B, n_heads, T, T) of each layer]) of `model` on token ids idx (B, T).
 
     weights[l][b, h, t, s] is how much position t of layer l, head h, reads position s (0 for s > t).
+    `ablate` lists (layer, head) pairs whose output is zeroed before W^O: the logits of the model without them.
     """
     B, T = idx.shape
     x = model.tok_emb(idx) + model.pos_emb(torch.arange(T, device=idx.device))  # (B, T, d)
@@ -46,7 +50,11 @@ def attention_maps(model: GPT, idx: torch.Tensor) -> tuple[torch.Tensor, list[to
         scores = q @ k.transpose(-2, -1) / math.sqrt(d_head)  # (B, h, T, T)
         weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)  # (B, h, T, T)
         maps.append(weights)
-        x = x + attn.out_proj((weights @ v).transpose(1, 2).reshape(B, T, C))  # the attention sub-layer
+        heads = weights @ v  # (B, h, T, d_head): each head's output
+        for layer, head in ablate:
+            if model.blocks[layer] is block:
+                heads[:, head] = 0.0
+        x = x + attn.out_proj(heads.transpose(1, 2).reshape(B, T, C))  # the attention sub-layer
         x = x + block.mlp(block.ln2(x))  # the MLP sub-layer
     return model.head(model.ln_f(x)), maps
 
@@ -68,6 +76,17 @@ def first_token_score(weights: torch.Tensor, skip: int = 1) -> torch.Tensor:
     positions put 1/2, 1/3, 1/4 on position 0 from positions 1, 2, 3: a score of 0.361.
     """
     return weights[..., skip:, 0].mean(dim=-1).reshape(-1, weights.shape[-3]).mean(dim=0)
+
+
+def mean_distance(weights: torch.Tensor) -> torch.Tensor:
+    """How far back a head reads on average, sum_s w[t, s] (t - s) averaged over positions t: (B, h, T, T) -> (h,).
+
+    0 for a head that reads only the token itself, 1 for a previous-token head. Example: uniform causal weights
+    over T = 3 positions read 0, 0.5 and 1 positions back: a mean distance of 0.5.
+    """
+    T = weights.shape[-1]
+    back = (torch.arange(T)[:, None] - torch.arange(T)[None, :]).clamp(min=0).to(weights.dtype)  # (T, T): t - s
+    return (weights * back).sum(-1).mean(-1).reshape(-1, weights.shape[-3]).mean(dim=0)
 
 
 def uniform_causal_weights(T: int) -> torch.Tensor:

@@ -94,21 +94,22 @@ def length_normalised(score: float, length: int, alpha: float) -> float:
     return score / length**alpha
 
 
+Hypothesis = tuple[list[int], float]  # (new token ids, total log-probability of those tokens)
+
+
 @torch.no_grad()
-def beam_search_with_end(
-    model: GPT, prompt: torch.Tensor, max_new_tokens: int, beam_width: int, end_ids: Collection[int],
-    alpha: float = 0.0,
-) -> tuple[list[int], float, bool]:
-    """Beam search in which a hypothesis ends at a token of `end_ids`; the best by length_normalised score.
+def beam_hypotheses(
+    model: GPT, prompt: torch.Tensor, max_new_tokens: int, beam_width: int, end_ids: Collection[int]
+) -> tuple[list[Hypothesis], list[Hypothesis]]:
+    """(finished, live) hypotheses of a beam search after `prompt` (T,) in which a token of `end_ids` ends one.
 
     Live beams are ranked by total log-probability (as in `decoding.beam_search`); a candidate that ends, when it
     ranks among the best `beam_width`, is set aside as finished, and the live beams are refilled from the next
-    candidates. After max_new_tokens the answer is the finished hypothesis (or, if none finished, the live beam)
-    with the best total / length**alpha. Returns (new tokens, total log-probability, whether it ended).
+    candidates. Runs max_new_tokens steps (or until no beam is live); live hypotheses come best first.
     """
     beams = prompt[None]  # (n_live, T + steps)
     scores = torch.zeros(1)  # (n_live,) total log-probability of each live beam's new tokens
-    finished: list[tuple[list[int], float]] = []
+    finished: list[Hypothesis] = []
     T = len(prompt)
     for _ in range(max_new_tokens):
         log_probs = torch.log_softmax(model(beams[:, -model.config.block_size:])[:, -1], dim=-1)  # (n_live, V)
@@ -126,9 +127,26 @@ def beam_search_with_end(
                 keep_token.append(token)
                 keep_score.append(value)
         if not keep_parent:
-            break
+            return finished, []
         beams = torch.cat([beams[keep_parent], torch.tensor(keep_token)[:, None]], dim=1)
         scores = torch.tensor(keep_score)
-    pool = finished or [(beams[0, T:].tolist(), scores[0].item())]
-    best = max(pool, key=lambda h: length_normalised(h[1], len(h[0]), alpha))
-    return best[0], best[1], bool(finished)
+    return finished, [(row[T:].tolist(), s) for row, s in zip(beams, scores.tolist(), strict=True)]
+
+
+def best_hypothesis(finished: list[Hypothesis], live: list[Hypothesis], alpha: float) -> Hypothesis:
+    """The finished hypothesis (the live ones if none finished) with the best total / length**alpha."""
+    pool = finished or live
+    return max(pool, key=lambda h: length_normalised(h[1], len(h[0]), alpha))
+
+
+def beam_search_with_end(
+    model: GPT, prompt: torch.Tensor, max_new_tokens: int, beam_width: int, end_ids: Collection[int],
+    alpha: float = 0.0,
+) -> tuple[list[int], float, bool]:
+    """Beam search whose hypotheses end at a token of `end_ids`, answered by length-normalised score.
+
+    Returns (new tokens, their total log-probability, whether the answer ended with an end token).
+    """
+    finished, live = beam_hypotheses(model, prompt, max_new_tokens, beam_width, end_ids)
+    tokens, score = best_hypothesis(finished, live, alpha)
+    return tokens, score, bool(finished)
