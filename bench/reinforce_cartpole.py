@@ -8,7 +8,8 @@ acts in training (fresh seeds). An evaluation runs whenever a training batch's m
 time counts. Prints per seed: wall-clock time to solve (from the call, setup included), environment steps and
 updates to solve (machine-independent), training environment steps per second, and the final evaluation. Not a
 test: times depend on the machine and its load. The one-time import that torch's Adam triggers on first use
-(torch._dynamo, seconds) is paid before the clock starts.
+(torch._dynamo, seconds) is paid before the clock starts. Keep one torch thread: these networks are tiny, and
+on a busy 2-core machine two threads made every run 10-30 times slower (OpenMP threads waiting for each other).
 """
 
 from __future__ import annotations

@@ -198,3 +198,11 @@ def test_reinforce_is_repeatable():
     assert [h["mean_return"] for h in history_again] == [h["mean_return"] for h in history]
     torch.testing.assert_close(again(torch.ones(1, 4)), policy(torch.ones(1, 4)), rtol=0, atol=0)
     np.testing.assert_array_equal(evaluate(policy, "CartPole-v1", 5, seed=1), evaluate(again, "CartPole-v1", 5, 1))
+
+
+@pytest.mark.parametrize("options", [{"baseline": "running"}, {"baseline": "none", "reward_to_go": False},
+                                     {"normalise": False}, {"baseline": "running", "normalise": False},
+                                     {"device": "auto"}])
+def test_every_option_of_the_loop_runs(options):
+    _, history = reinforce("CartPole-v1", ReinforceConfig(n_envs=2, max_updates=2, **options), seed=0)
+    assert len(history) == 2 and history[-1]["env_steps"] > 0
