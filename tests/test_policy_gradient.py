@@ -125,6 +125,21 @@ def test_bandit_estimator_is_unbiased(baseline):
     assert z.abs().max() < z_critical(ALPHA, 3), f"mean estimate off by {z.tolist()} standard errors"
 
 
+def flipped_sign(log_probs, returns, baseline=None, n_episodes=1):
+    return -reinforce_loss(log_probs, returns, baseline, n_episodes)
+
+
+def mean_over_steps(log_probs, returns, baseline=None, n_episodes=1):
+    weights = returns if baseline is None else returns - baseline
+    return -(weights.detach() * log_probs).mean()
+
+
+@pytest.mark.parametrize("wrong", [flipped_sign, mean_over_steps])
+def test_unbiasedness_check_catches_wrong_losses(wrong):
+    g = bandit_gradient_samples(THETA, MEANS, N, gen(4), baseline=11.0, loss_fn=wrong)
+    assert z_scores(g, bandit_gradient_exact(THETA, MEANS)).abs().max() > z_critical(ALPHA, 3)
+
+
 @pytest.mark.parametrize("baseline", [0.0, 11.0])
 def test_bandit_variance_matches_the_exact_formula(baseline):
     g = bandit_gradient_samples(THETA, MEANS, N, gen(5), baseline=baseline)
