@@ -23,6 +23,7 @@ from lmrl_utils.lm.stopping import (
     EOS,
     beam_search_with_end,
     generate_until,
+    is_template_sentence,
     length_normalised,
     template_language_stream,
 )
@@ -106,6 +107,18 @@ def test_template_stream_ends_every_sentence():
     assert ids[0] == eos and ids[-1] == eos and int((ids == eos).sum()) == 6
     ends = torch.nonzero(ids == eos).flatten()
     assert all(vocab[int(ids[i - 1])] == "." for i in ends[1:]), "every sentence ends with '.' before the end token"
+
+
+def test_sampled_template_sentences_are_valid_and_broken_ones_are_not():
+    ids, vocab = template_language_stream(50, np.random.default_rng(3))
+    words = [vocab[i] for i in ids.tolist()]
+    sentences = " ".join(words).split(EOS)[1:-1]
+    assert len(sentences) == 50 and all(is_template_sentence(s.split()) for s in sentences)
+    good = "The dog is chasing a big ball on the grass .".split()
+    assert is_template_sentence(good) and is_template_sentence(good[:5] + good[6:])
+    for i, wrong in [(2, "are"), (3, "reading"), (6, "movie"), (9, "desk"), (10, "on"), (5, "dog")]:
+        assert not is_template_sentence(good[:i] + [wrong] + good[i + 1:]), (i, wrong)
+    assert not is_template_sentence(good[:-1]) and not is_template_sentence(good + ["."])
 
 
 def test_generate_until_stops_for_each_reason():

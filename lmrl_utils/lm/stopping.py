@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from lmrl_utils.lm.gpt import GPT
-from lmrl_utils.lm.toy_tasks import sample_sentence, vocabulary
+from lmrl_utils.lm.toy_tasks import ADJECTIVES, OBJECTS, PLACES, SUBJECTS, VERBS, sample_sentence, vocabulary
 
 EOS = "<eos>"
 
@@ -45,6 +45,23 @@ def template_language_stream(n_sentences: int, rng: np.random.Generator) -> tupl
     for _ in range(n_sentences):
         ids += [stoi[w] for w in sample_sentence(rng)] + [stoi[EOS]]
     return torch.tensor(ids), vocab
+
+
+def is_template_sentence(words: Sequence[str]) -> bool:
+    """Whether `words` is a sentence the template language can produce (every dependency respected).
+
+    Example: is_template_sentence("The dog is chasing a ball on the grass .".split()) -> True; with "are" -> False.
+    """
+    words = list(words)
+    if len(words) == 10:
+        words = words[:5] + [ADJECTIVES[0]] + words[5:]  # no adjective: check the rest as if there were one
+    if len(words) != 11 or words[5] not in ADJECTIVES or words[0] != "The" or words[4] != "a":
+        return False
+    subject, aux, verb, obj, on, the, place, stop = words[1], words[2], words[3], *words[6:]
+    if subject not in SUBJECTS or (on, the, stop) != ("on", "the", "."):
+        return False
+    return (aux == SUBJECTS[subject][0] and verb in VERBS[SUBJECTS[subject][1]] and obj in OBJECTS.get(verb, [])
+            and place in PLACES.get(obj, []))
 
 
 @dataclass
