@@ -1,11 +1,12 @@
 """Dropout added to an existing GPT from the outside, with forward hooks, so `lmrl_utils.lm.gpt` stays as it is.
 
 Dropout {Srivastava et al. 2014} zeroes each activation with probability p during training and scales the
-survivors by 1 / (1 - p), so the expected activation is unchanged and evaluation needs no rescaling. GPT-2 puts it
-in three places: on the embeddings (token + position), on the attention weights after the softmax, and on the
-output of each residual branch (attention and MLP) before it is added to the stream. Hooks reach the first and the
-third: the input of the first block is the embedding sum, and each sub-layer's output is the branch. The attention
-weights live inside `MultiHeadSelfAttention.forward`, which no hook sees, so that one is left out here.
+survivors by 1 / (1 - p), so the expected activation is unchanged and evaluation needs no rescaling. GPT
+{Radford et al. 2018} (and GPT-2's published configurations) put it in three places: on the embeddings (token +
+position), on the attention weights after the softmax, and on the output of each residual branch (attention and
+MLP) before it is added to the stream. Hooks reach the first and the third: the input of the first block is the
+embedding sum, and each sub-layer's output is the branch. The attention weights live inside
+`MultiHeadSelfAttention.forward`, which no hook sees, so that one is left out here.
 
 The hooks drop only while the model is in training mode (`model.train()`); `model.eval()` turns them off, as
 with `nn.Dropout`. Randomness comes from a `torch.Generator` passed in, never from the global state.
