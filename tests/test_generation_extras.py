@@ -21,7 +21,9 @@ from lmrl_utils.lm.gpt import GPT, GPTConfig
 from lmrl_utils.lm.regularization import add_dropout, dropout
 from lmrl_utils.lm.stopping import (
     EOS,
+    beam_hypotheses,
     beam_search_with_end,
+    best_hypothesis,
     generate_until,
     is_template_sentence,
     length_normalised,
@@ -29,6 +31,15 @@ from lmrl_utils.lm.stopping import (
 )
 
 pytestmark = pytest.mark.chapter("03_lm_training")
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models: one thread is faster than several fighting over a busy machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 def small_gpt(seed: int = 0, vocab_size: int = 12) -> GPT:
@@ -158,14 +169,16 @@ def test_beam_search_with_end_matches_plain_beam_search_without_ends():
 def test_beam_search_with_end_prefers_longer_hypotheses_as_alpha_grows():
     model = small_gpt(seed=2, vocab_size=6)
     prompt = torch.tensor([1, 2, 3])
+    finished, live = beam_hypotheses(model, prompt, 8, beam_width=4, end_ids={0})
+    assert finished and all(t[-1] == 0 and 0 not in t[:-1] for t, _ in finished)
     lengths, scores = [], []
     for alpha in (0.0, 1.0, 3.0):
-        tokens, score, ended = beam_search_with_end(model, prompt, 8, beam_width=4, end_ids={0}, alpha=alpha)
-        assert ended and tokens[-1] == 0 and 0 not in tokens[:-1]
+        tokens, score = best_hypothesis(finished, live, alpha)
         logp = torch.log_softmax(model(torch.cat([prompt, torch.tensor(tokens)])[None])[0], -1)
         exact = sum(logp[len(prompt) - 1 + i, t].item() for i, t in enumerate(tokens))
         assert score == pytest.approx(exact, abs=1e-4), "the returned score is the tokens' total log-probability"
         lengths.append(len(tokens))
         scores.append(score)
-    assert lengths == sorted(lengths) and scores == sorted(scores, reverse=True)
+    assert lengths == sorted(lengths) and scores == sorted(scores, reverse=True) and lengths[0] < lengths[-1]
+    assert beam_search_with_end(model, prompt, 8, 4, {0}, alpha=1.0) == (*best_hypothesis(finished, live, 1.0), True)
     assert math.isfinite(scores[-1])
