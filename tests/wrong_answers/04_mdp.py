@@ -23,14 +23,14 @@ WRONG_ANSWERS = {
     "ties_to_highest_action": {
         "edits": [(NB, "policy_iteration", "return np.argmax(is_best, axis=1)",
                    "return is_best.shape[1] - 1 - np.argmax(is_best[:, ::-1], axis=1)")],
-        "loses": ["pi_visible", "vi_visible"],
+        "loses": ["pi_visible", "vi_visible", "pi_hidden"],
     },
     # policy iteration started from "always action 0", which is improper in the gamma = 1 grid world
     "policy_iteration_from_action_0": {
         "edits": [(NB, "policy_iteration",
                    "pi = np.full((mdp.n_states, mdp.n_actions), 1.0 / mdp.n_actions)",
                    "pi = np.eye(mdp.n_actions)[np.zeros(mdp.n_states, dtype=int)]")],
-        "loses": ["pi_visible"],
+        "loses": ["pi_visible", "pi_hidden"],
     },
     # value iteration whose max runs over the state axis instead of the action axis
     "max_over_wrong_axis": {
@@ -81,7 +81,7 @@ WRONG_ANSWERS = {
     # greedy ties always to the first action (np.argmax): the exploration of an all-zero table is biased
     "epsilon_greedy_argmax_ties": {
         "edits": [(NB, "q_learning", "    return int(rng.choice(best))", "    return int(np.argmax(q_row))")],
-        "loses": ["q_visible"],
+        "loses": ["q_visible", "q_hidden_offpolicy"],
     },
     # q_learning acting with the course's reference epsilon_greedy instead of the notebook's own
     "q_learning_uses_reference_epsilon_greedy": {
