@@ -19,13 +19,13 @@ Example:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection
 
 import torch
 
 from lmrl_utils.lm.attention import causal_mask
 from lmrl_utils.lm.gpt import GPT
+from lmrl_utils.lm.toy_tasks import self_attention_weights
 
 
 @torch.no_grad()
@@ -39,16 +39,14 @@ def attention_maps(
     """
     B, T = idx.shape
     x = model.tok_emb(idx) + model.pos_emb(torch.arange(T, device=idx.device))  # (B, T, d)
-    mask = causal_mask(T).to(idx.device)  # (T, T): True where a position may look
     maps = []
     for block in model.blocks:
         attn = block.attn
         C = x.shape[-1]
         h, d_head = attn.n_heads, C // attn.n_heads
         a = block.ln1(x)
-        q, k, v = (proj(a).view(B, T, h, d_head).transpose(1, 2) for proj in (attn.q_proj, attn.k_proj, attn.v_proj))
-        scores = q @ k.transpose(-2, -1) / math.sqrt(d_head)  # (B, h, T, T)
-        weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)  # (B, h, T, T)
+        weights = self_attention_weights(attn, a)  # (B, h, T, T), causal as the GPT's attention is
+        v = attn.v_proj(a).view(B, T, h, d_head).transpose(1, 2)  # (B, h, T, d_head)
         maps.append(weights)
         heads = weights @ v  # (B, h, T, d_head): each head's output
         for layer, head in ablate:

@@ -21,8 +21,8 @@ import time
 import torch
 
 from lmrl_utils.lm.accounting import non_embedding_params, training_flops
+from lmrl_utils.lm.attention_maps import attention_maps
 from lmrl_utils.lm.gpt import GPT, GPTConfig, TrainConfig
-from lmrl_utils.lm.toy_tasks import self_attention_weights
 from lmrl_utils.lm.validation import fit
 
 
@@ -71,11 +71,7 @@ def attention_by_offset(model: GPT, ids: torch.Tensor, layer: int = 0, first_que
     column 0 is the query's own position, column 1 the previous token, and so on. A head that always reads the
     previous token has a 1 in column 1. (Query 0 can only read itself: `first_query` > 0 leaves such queries out.)
     """
-    x = model.tok_emb(ids) + model.pos_emb(torch.arange(ids.shape[1]))  # (n, T, d)
-    for block in model.blocks[:layer]:
-        x = block(x)
-    block = model.blocks[layer]
-    w = self_attention_weights(block.attn, block.ln1(x)).mean(0)  # (h, T, T): query t, key s <= t
+    w = attention_maps(model, ids)[1][layer].mean(0)  # (h, T, T): query t, key s <= t
     T = ids.shape[1]
     columns = []
     for k in range(T):
