@@ -62,3 +62,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Tiny models run several times faster on one thread when the test workers share the cores."""
+    from lmrl_utils.cache import torch_threads
+
+    with torch_threads(1):
+        yield

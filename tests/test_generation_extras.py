@@ -30,16 +30,7 @@ from lmrl_utils.lm.stopping import (
     template_language_stream,
 )
 
-pytestmark = pytest.mark.chapter("03_lm_training")
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models: one thread is faster than several fighting over a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = [pytest.mark.chapter("03_lm_training"), pytest.mark.usefixtures("one_torch_thread")]
 
 
 def small_gpt(seed: int = 0, vocab_size: int = 12) -> GPT:

@@ -22,16 +22,7 @@ from lmrl_utils.lm.toy_tasks import (
     vocabulary,
 )
 
-pytestmark = pytest.mark.chapter("01_attention")
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models train several times faster on one thread when the test workers share the cores."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = [pytest.mark.chapter("01_attention"), pytest.mark.usefixtures("one_torch_thread")]
 
 
 def test_attention_weights_match_the_softmax_of_scaled_scores():
