@@ -59,13 +59,20 @@ def replay_td_exact(
     np.zeros(2), 0.5, 0.9) -> [0.5, 0.0].
     """
     v = np.array(values, dtype=float)
-    for s, a, r, s_next, terminated, truncated in transitions:
-        ends = (terminated and not bootstrap_terminal) or (truncated and truncation_ends)
-        next_value = v[s_next].max() if v.ndim == 2 else v[s_next]
-        target = r if ends else r + gamma * next_value
-        idx = (s, a) if v.ndim == 2 else s
-        v[idx] += alpha * (target - v[idx])
+    for transition in transitions:
+        _td_update(v, transition, alpha, gamma, truncation_ends, bootstrap_terminal)
     return v
+
+
+def _td_update(v: np.ndarray, transition: tuple, alpha: float, gamma: float, truncation_ends: bool = False,
+               bootstrap_terminal: bool = False) -> None:
+    """One TD update of v (S,) or Q (S, A), in place, on one recorded transition (the rule of `replay_td_exact`)."""
+    s, a, r, s_next, terminated, truncated = transition
+    ends = (terminated and not bootstrap_terminal) or (truncated and truncation_ends)
+    next_value = v[s_next].max() if v.ndim == 2 else v[s_next]
+    target = r if ends else r + gamma * next_value
+    idx = (s, a) if v.ndim == 2 else s
+    v[idx] += alpha * (target - v[idx])
 
 
 def action_frequencies_fit(
@@ -108,13 +115,13 @@ def epsilon_schedule_fits(
     q = np.array(q0, dtype=float)
     n_actions = q.shape[1]
     episode, greedy, expected = 0, 0, 0.0
-    for s, a, r, s_next, terminated, truncated in transitions:
+    for transition in transitions:
+        s, a, _, _, terminated, truncated = transition
         eps = float(epsilons[min(episode, len(epsilons) - 1)])
         best = q[s] == q[s].max()  # (A,) the tied greedy actions
         expected += (1 - eps) + eps * best.sum() / n_actions
         greedy += int(best[a])
-        target = r if terminated else r + gamma * q[s_next].max()
-        q[s, a] += alpha * (target - q[s, a])
+        _td_update(q, transition, alpha, gamma)
         episode += int(terminated or truncated)
     allowed = float(np.sqrt(len(transitions) * np.log(2 / delta) / 2))
     return bool(abs(greedy - expected) <= allowed), greedy, float(expected), allowed
