@@ -21,11 +21,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from lmrl_utils.cache import torch_threads
 from lmrl_utils.device import get_device
 from lmrl_utils.seeding import seed_everything
 
 # The graded items of this module: a graded exercise may use none of them (lmrl_utils.grading.provenance).
-GRADED = ("reward_to_go", "reinforce_loss", "CategoricalPolicy", "reinforce")
+GRADED = ("reward_to_go", "reinforce_loss", "CategoricalPolicy", "reinforce_update", "reinforce")
 
 
 def reward_to_go(rewards: torch.Tensor, gamma: float, dones: torch.Tensor | None = None) -> torch.Tensor:
@@ -213,8 +214,43 @@ def evaluate(policy: Policy, env_id: str, n_episodes: int, seed: int) -> np.ndar
     return rewards.sum(0).cpu().numpy()
 
 
+def reinforce_update(policy: CategoricalPolicy, value: ValueNetwork, opt_pi: torch.optim.Optimizer,
+                     opt_v: torch.optim.Optimizer, batch: tuple[torch.Tensor, ...], config: ReinforceConfig,
+                     running: float = 0.0) -> float:
+    """One REINFORCE update from a batch of N episodes: weights G_t, advantages G_t - b(X_t), one policy step
+    along the estimated ∇ρ, then v refitted to the returns-to-go. Returns the running baseline updated with them.
+
+    `batch` is what `collect_episodes` returns: observations (T, N, obs_dim), actions (T, N), rewards (T, N) and
+    the mask (T, N) of valid steps. The baseline is v(X_t) *before* this batch's regression (a baseline fitted
+    to the very returns it is subtracted from would bias the estimate), scaled by `config.value_scale`.
+    """
+    obs, actions, rewards, mask = batch
+    # ALGO LOGIC: the weights G_t (or G_1) of the valid steps, flattened to (M,)
+    G = reward_to_go(rewards, config.gamma) if config.reward_to_go else rewards.sum(0).expand_as(rewards)
+    x, a, G = obs[mask], actions[mask], G[mask]  # (M, obs_dim), (M,), (M,)
+    if config.baseline == "value":
+        baseline = value(x) * config.value_scale  # (M,) v(X_t); reinforce_loss stops its gradient
+    else:
+        baseline = {"running": running, "none": None}[config.baseline]
+    log_probs = policy.log_prob(x, a)  # (M,), with gradients
+    if config.normalise:  # the advantages G - b rescaled to mean 0, std 1 (this subtracts the batch mean too)
+        loss = reinforce_loss(log_probs, normalise(G if baseline is None else G - baseline),
+                              n_episodes=rewards.shape[1])
+    else:
+        loss = reinforce_loss(log_probs, G, baseline, n_episodes=rewards.shape[1])
+    opt_pi.zero_grad()
+    loss.backward()
+    opt_pi.step()
+    if config.baseline == "value":  # regression of G_t / value_scale on X_t, after the policy step
+        for _ in range(config.value_steps):
+            opt_v.zero_grad()
+            value_loss(value(x), G / config.value_scale).backward()
+            opt_v.step()
+    return config.beta * running + (1 - config.beta) * G.mean().item()  # after the step: no self-baseline
+
+
 def reinforce(env_id: str, config: ReinforceConfig, seed: int) -> tuple[CategoricalPolicy, list[dict]]:
-    """REINFORCE with a baseline: collect N episodes, step the policy along the estimated ∇ρ, refit v.
+    """REINFORCE with a baseline: collect N episodes, update (`reinforce_update`), until solved or out of budget.
 
     Returns the policy and the history, one dict per update: env steps so far (the episodes' transitions; the
     padding steps of envs that finished early are not counted), the batch's mean return, the wall-clock seconds
@@ -224,62 +260,31 @@ def reinforce(env_id: str, config: ReinforceConfig, seed: int) -> tuple[Categori
     >>> [h["update"] for h in history], policy(torch.zeros(1, 4)).shape
     ([0, 1, 2], torch.Size([1, 2]))
     """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(config.n_threads or threads)
-    try:
-        return _reinforce(env_id, config, seed)
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _reinforce(env_id: str, config: ReinforceConfig, seed: int) -> tuple[CategoricalPolicy, list[dict]]:
-    """The loop of `reinforce`, with the thread count already set."""
-    # seeding: the one block that fixes every random draw of the run
-    rng = seed_everything(seed)
-    device = get_device() if config.device == "auto" else torch.device(config.device)
-    generator = torch.Generator(device).manual_seed(int(rng.integers(2**31)))
-    envs = make_envs(env_id, config.n_envs)
-    obs_dim, n_actions = envs.single_observation_space.shape[0], int(envs.single_action_space.n)
-    policy = CategoricalPolicy(obs_dim, n_actions, config.hidden).to(device)
-    value = ValueNetwork(obs_dim, config.hidden).to(device)
-    opt_pi = torch.optim.Adam(policy.parameters(), lr=config.lr)
-    opt_v = torch.optim.Adam(value.parameters(), lr=config.value_lr)
-    running, history, env_steps, start = 0.0, [], 0, time.perf_counter()
-    for update in range(config.max_updates):
-        obs, actions, rewards, mask = collect_episodes(envs, policy, int(rng.integers(2**31)), generator, device)
-        episode_returns = rewards.sum(0)  # (N,)
-        # ALGO LOGIC: the weights G_t (or G_1) of the valid steps, flattened to (M,)
-        G = reward_to_go(rewards, config.gamma) if config.reward_to_go else episode_returns.expand_as(rewards)
-        x, a, G = obs[mask], actions[mask], G[mask]  # (M, obs_dim), (M,), (M,)
-        if config.baseline == "value":
-            baseline = value(x) * config.value_scale  # (M,) v(X_t); reinforce_loss stops its gradient
-        else:
-            baseline = {"running": running, "none": None}[config.baseline]
-        log_probs = policy.log_prob(x, a)  # (M,), with gradients
-        if config.normalise:  # the advantages G - b rescaled to mean 0, std 1 (this subtracts the batch mean too)
-            advantages = normalise(G if baseline is None else G - baseline)
-            loss = reinforce_loss(log_probs, advantages, n_episodes=config.n_envs)
-        else:
-            loss = reinforce_loss(log_probs, G, baseline, n_episodes=config.n_envs)
-        opt_pi.zero_grad()
-        loss.backward()
-        opt_pi.step()
-        running = config.beta * running + (1 - config.beta) * G.mean().item()  # after the step: no self-baseline
-        if config.baseline == "value":
-            for _ in range(config.value_steps):
-                opt_v.zero_grad()
-                value_loss(value(x), G / config.value_scale).backward()
-                opt_v.step()
-        env_steps += int(mask.sum())
-        record = {"update": update, "env_steps": env_steps, "mean_return": episode_returns.mean().item(),
-                  "seconds": time.perf_counter() - start}
-        history.append(record)
-        if config.target is not None and record["mean_return"] >= config.target:
-            record["eval"] = float(evaluate(policy, env_id, config.n_eval, int(rng.integers(2**31))).mean())
-            record["seconds"] = time.perf_counter() - start
-            if record["eval"] >= config.target:
+    with torch_threads(config.n_threads or torch.get_num_threads()):
+        # seeding: the one block that fixes every random draw of the run
+        rng = seed_everything(seed)
+        device = get_device() if config.device == "auto" else torch.device(config.device)
+        generator = torch.Generator(device).manual_seed(int(rng.integers(2**31)))
+        envs = make_envs(env_id, config.n_envs)
+        obs_dim, n_actions = envs.single_observation_space.shape[0], int(envs.single_action_space.n)
+        policy = CategoricalPolicy(obs_dim, n_actions, config.hidden).to(device)
+        value = ValueNetwork(obs_dim, config.hidden).to(device)
+        opt_pi = torch.optim.Adam(policy.parameters(), lr=config.lr)
+        opt_v = torch.optim.Adam(value.parameters(), lr=config.value_lr)
+        running, history, env_steps, start = 0.0, [], 0, time.perf_counter()
+        for update in range(config.max_updates):
+            batch = collect_episodes(envs, policy, int(rng.integers(2**31)), generator, device)
+            running = reinforce_update(policy, value, opt_pi, opt_v, batch, config, running)
+            env_steps += int(batch[3].sum())
+            record = {"update": update, "env_steps": env_steps, "mean_return": batch[2].sum(0).mean().item(),
+                      "seconds": time.perf_counter() - start}
+            history.append(record)
+            if config.target is not None and record["mean_return"] >= config.target:
+                record["eval"] = float(evaluate(policy, env_id, config.n_eval, int(rng.integers(2**31))).mean())
+                record["seconds"] = time.perf_counter() - start
+                if record["eval"] >= config.target:
+                    break
+            if config.max_seconds is not None and record["seconds"] > config.max_seconds:
                 break
-        if config.max_seconds is not None and record["seconds"] > config.max_seconds:
-            break
-    envs.close()
+        envs.close()
     return policy, history
