@@ -29,6 +29,7 @@ from lmrl_utils.rl.policy_gradient import (
     evaluate,
     reinforce,
     reinforce_loss,
+    reinforce_update,
     reward_to_go,
 )
 from lmrl_utils.rl.tabular import discounted_returns
@@ -194,6 +195,42 @@ def test_reward_to_go_and_value_baseline_each_reduce_the_variance():
     # about 1 % between seeds, so thresholds of 1.1 and 3 fail a correct estimator with negligible probability
     assert var[(True, False)] < var[(False, False)] / 1.1
     assert var[(True, True)] < var[(True, False)] / 3
+
+
+# ---------------------------------------------------------------------------- one update
+
+
+def _flat(module):
+    return torch.cat([p.detach().flatten() for p in module.parameters()])
+
+
+def test_update_is_one_gradient_step_on_the_surrogate_then_the_regression():
+    torch.manual_seed(0)
+    policy, value = CategoricalPolicy(4, 2, hidden=8), ValueNetwork(4, hidden=8)
+    T, N = 6, 3
+    mask = torch.arange(T)[:, None] < torch.tensor([6, 2, 4])[None, :]  # (T, N): episodes of lengths 6, 2, 4
+    obs, actions = torch.randn(T, N, 4, generator=gen(11)), torch.randint(2, (T, N), generator=gen(12))
+    rewards = torch.rand(T, N, generator=gen(13)) * mask
+    config = ReinforceConfig(gamma=0.9, normalise=False, value_steps=1, value_scale=2.0)
+    G = reward_to_go(rewards, 0.9)[mask]
+    x, a = obs[mask], actions[mask]
+    baseline = (value(x) * 2.0).detach()  # v before the regression
+    loss = reinforce_loss(policy.log_prob(x, a), G, baseline, n_episodes=N)
+    step = torch.cat([g.flatten() for g in torch.autograd.grad(loss, list(policy.parameters()))])
+    fit = ((value(x) - G / 2.0) ** 2).mean()
+    v_step = torch.cat([g.flatten() for g in torch.autograd.grad(fit, list(value.parameters()))])
+    before, v_before = _flat(policy), _flat(value)
+    running = reinforce_update(policy, value, torch.optim.SGD(policy.parameters(), lr=0.1),
+                               torch.optim.SGD(value.parameters(), lr=0.05), (obs, actions, rewards, mask), config, 1.0)
+    torch.testing.assert_close(_flat(policy), before - 0.1 * step)
+    torch.testing.assert_close(_flat(value), v_before - 0.05 * v_step)
+    assert running == pytest.approx(0.9 * 1.0 + 0.1 * G.mean().item())
+
+
+def test_reinforce_restores_the_thread_count():
+    threads = torch.get_num_threads()
+    reinforce("CartPole-v1", ReinforceConfig(n_envs=2, max_updates=1, n_threads=1), seed=0)
+    assert torch.get_num_threads() == threads
 
 
 # ---------------------------------------------------------------------------- REINFORCE on CartPole
