@@ -1,4 +1,5 @@
-"""The real nbgrader round trip for every assignment: release, submit, autograde, feedback, export.
+"""The real nbgrader round trip for every assignment: release, submit, autograde (with `lmrl-grade`, which runs
+nbgrader's autograde for two students at a time), feedback, export.
 
 For each assignment, three kinds of submission: the instructor's solution (full marks), the untouched student
 notebook (0) and every plausible wrong answer of tests/wrong_answers/<assignment>.py (strictly between, with
@@ -25,6 +26,7 @@ from course_tools import (
     wrong_answers,
 )
 
+from lmrl_utils.grading.batch import grade
 from lmrl_utils.release import assignments
 
 
@@ -45,8 +47,9 @@ def test_round_trip(assignment, tmp_path):
     for student, nbs in students.items():
         submit(course, assignment, student, nbs)
 
-    proc = nbgrader(course, "autograde", assignment, "--force")
-    log = proc.stdout + proc.stderr
+    results = grade(course, assignment, workers=2, progress=lambda _: None)  # lmrl-grade: the real nbgrader, 2 at once
+    log = "\n".join(f"--- {r.student}: {r.status}\n{r.log[-1500:]}" for r in results)
+    assert {r.student for r in results} == set(students), log[-3000:]
 
     score, max_score, per_cell = scores(course, assignment, "full")
     assert max_score > 0

@@ -1,0 +1,219 @@
+"""Grade a whole class with the real nbgrader, several submissions at once, safely: `lmrl-grade ASSIGNMENT`.
+
+nbgrader autogrades one submission after another, and its SQLite gradebook is not safe with several writers. Here
+each submission is autograded by its own `nbgrader autograde --student S` process (its preprocessors, its
+sandboxed kernel, its time-outs) against a private copy of the gradebook; this process, the only writer of the
+course's gradebook, copies each finished submission's grades into it, one transaction per student. So:
+
+- a crash or a hung notebook costs that student's run, never another student's grade;
+- killing the run loses nothing committed: run it again and it grades only the students it has no result for (a
+  marker in `.lmrl-grade/` records the hash of the submission whose grades were committed; a changed submission
+  is graded again);
+- the same submission always gets the same score (the notebooks seed everything; tests/test_grading_batch.py).
+
+Example (an instructor, from the repository root after `nbgrader collect` or with a folder per student):
+
+    lmrl-grade 04_mdp --workers 2                          # grade submitted/*/04_mdp, feedback, grades.csv
+    lmrl-grade 04_mdp --submissions ~/handed_in/04_mdp     # first copy DIR/<student>/*.ipynb into submitted/
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MARKERS = ".lmrl-grade"  # <course>/.lmrl-grade/<assignment>/<student>.json: the hash of what was graded
+
+
+@dataclass
+class Result:
+    """One student's outcome: status "graded", "failed" (nbgrader could not grade a notebook; it scores 0) or
+    "timeout" (nothing committed; graded again on the next run)."""
+
+    student: str
+    status: str
+    score: float = 0.0
+    max_score: float = 0.0
+    seconds: float = 0.0
+    per_cell: dict[str, float] = field(default_factory=dict)
+    log: str = ""
+
+
+def submission_hash(folder: Path) -> str:
+    """A hash of every file a student handed in (names and bytes), so a changed submission is graded again."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def marker(course: Path, assignment: str, student: str) -> Path:
+    """Where the hash of a student's committed submission is kept (outside nbgrader's folders)."""
+    return course / MARKERS / assignment / f"{student}.json"
+
+
+def students_to_grade(course: Path, assignment: str, force: bool = False, only: list[str] | None = None
+                      ) -> list[str]:
+    """The students (of `only`, if given) with a submission of `assignment` and no committed grade for exactly
+    that submission; with `force`, every one of them."""
+    todo = []
+    for folder in sorted((course / "submitted").glob(f"*/{assignment}")):
+        student = folder.parent.name
+        if only is not None and student not in only:
+            continue
+        done_file = marker(course, assignment, student)
+        done = done_file.exists() and json.loads(done_file.read_text()).get("hash") == submission_hash(folder)
+        if force or not done:
+            todo.append(student)
+    return todo
+
+
+def _autograde(course: Path, assignment: str, student: str, db: Path, extra: list[str], timeout: float
+               ) -> tuple[str, str, float]:
+    """Run the real `nbgrader autograde` for one student against a private gradebook: (status, log, seconds)."""
+    start = time.perf_counter()
+    command = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force",
+               f"--CourseDirectory.db_url=sqlite:///{db}", *extra]
+    try:
+        proc = subprocess.run(command, cwd=course, capture_output=True, text=True, timeout=timeout)
+        status, log = "graded", proc.stdout + proc.stderr
+    except subprocess.TimeoutExpired as err:
+        status, log = "timeout", f"nbgrader ran longer than {timeout:.0f} s and was stopped\n{err.stderr or ''}"
+    return status, log, time.perf_counter() - start
+
+
+def _copy_grades(master: Path, private: Path, assignment: str, student: str) -> bool:
+    """Copy one student's submission from a private gradebook into the course's, in one transaction.
+
+    Returns False when nbgrader recorded no submission (the student then has no grade, and is graded again on the
+    next run)."""
+    from nbgrader.api import Gradebook, MissingEntry
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own add_submission warns about its session
+    with Gradebook(f"sqlite:///{private}") as src, Gradebook(f"sqlite:///{master}") as dst:
+        try:
+            sub = src.find_submission(assignment, student)
+        except MissingEntry:
+            return False
+        dst.update_or_create_student(student)
+        dst.update_or_create_submission(assignment, student, timestamp=sub.timestamp)
+        for nb in sub.notebooks:
+            target = dst.find_submission_notebook(nb.name, assignment, student)
+            target.flagged, target.late_submission_penalty = nb.flagged, nb.late_submission_penalty
+            for grade in nb.grades:
+                row = dst.find_grade(grade.name, nb.name, assignment, student)
+                for column in ("auto_score", "manual_score", "extra_credit", "needs_manual_grade"):
+                    setattr(row, column, getattr(grade, column))
+            for comment in nb.comments:
+                row = dst.find_comment(comment.name, nb.name, assignment, student)
+                row.auto_comment, row.manual_comment = comment.auto_comment, comment.manual_comment
+        dst.db.commit()
+    return True
+
+
+def read_scores(course: Path, assignment: str, student: str) -> tuple[float, float, dict[str, float]]:
+    """(score, max_score, {grade_id: score}) of a student's submission in the course's gradebook (0 if none)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        try:
+            sub = gb.find_submission(assignment, student)
+        except MissingEntry:
+            return 0.0, gb.find_assignment(assignment).max_score, {}
+        per_cell = {grade.name: grade.score for nb in sub.notebooks for grade in nb.grades}
+        return sub.score, sub.max_score, per_cell
+
+
+def grade(course: Path, assignment: str, workers: int = 2, force: bool = False, extra: list[str] | None = None,
+          timeout: float = 1800.0, only: list[str] | None = None, progress=print) -> list[Result]:
+    """Autograde every ungraded submission of `assignment`, `workers` at a time; the gradebook has one writer.
+
+    `extra` are more nbgrader options (e.g. "--Execute.timeout=10"); `only` limits the run to these students."""
+    course = Path(course).resolve()
+    master = course / "gradebook.db"
+    students = students_to_grade(course, assignment, force, only)
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="lmrl-grade-") as tmp, ThreadPoolExecutor(max(1, workers)) as pool:
+        jobs = {}
+        for student in students:  # every private gradebook is copied before the first result is written back
+            private = Path(tmp) / f"{student}.db"
+            shutil.copy(master, private)
+            hashed = submission_hash(course / "submitted" / student / assignment)
+            job = pool.submit(_autograde, course, assignment, student, private, list(extra or []), timeout)
+            jobs[job] = (student, private, hashed)
+        for k, job in enumerate(as_completed(jobs), 1):
+            student, private, hashed = jobs[job]
+            status, log, seconds = job.result()
+            committed = status == "graded" and _copy_grades(master, private, assignment, student)
+            if status == "graded" and not (committed and (course / "autograded" / student / assignment).exists()):
+                status = "failed"
+            score, max_score, per_cell = read_scores(course, assignment, student)
+            if committed:  # a rerun skips this student until the submission changes
+                done_file = marker(course, assignment, student)
+                done_file.parent.mkdir(parents=True, exist_ok=True)
+                done_file.write_text(json.dumps({"hash": hashed, "status": status, "score": score}))
+            results.append(Result(student, status, score, max_score, seconds, per_cell, log))
+            progress(f"[{k}/{len(students)}] {student}: {status}, {score:g}/{max_score:g} in {seconds:.1f} s")
+    return sorted(results, key=lambda r: r.student)
+
+
+def summary(results: list[Result]) -> str:
+    """A table for the instructor: one line per student, then the mean score of each test cell."""
+    lines = [f"{'student':24s} {'status':8s} {'score':>11s} {'seconds':>8s}"]
+    lines += [f"{r.student:24s} {r.status:8s} {r.score:5g}/{r.max_score:<5g} {r.seconds:8.1f}" for r in results]
+    cells = sorted({name for r in results for name in r.per_cell})
+    if cells:
+        lines.append("mean score per test cell:")
+        for name in cells:
+            values = [r.per_cell.get(name) or 0.0 for r in results]
+            lines.append(f"  {name:32s} {sum(values) / len(values):.2f}")
+    return "\n".join(lines)
+
+
+def _collect(submissions: Path, course: Path, assignment: str) -> None:
+    """Copy DIR/<student>/... into submitted/<student>/<assignment>/, as `nbgrader collect` would."""
+    for folder in sorted(p for p in submissions.iterdir() if p.is_dir()):
+        target = course / "submitted" / folder.name / assignment
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(folder, target)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The `lmrl-grade` command: grade, then write feedback and export grades.csv with nbgrader itself."""
+    parser = argparse.ArgumentParser(prog="lmrl-grade", description=__doc__.split("\n\n")[0])
+    parser.add_argument("assignment", help="the assignment id, e.g. 04_mdp")
+    parser.add_argument("--course", type=Path, default=Path("."), help="the course folder (nbgrader_config.py)")
+    parser.add_argument("--submissions", type=Path, help="a folder per student to copy into submitted/ first")
+    parser.add_argument("--workers", type=int, default=2, help="submissions graded at once (default 2)")
+    parser.add_argument("--force", action="store_true", help="grade again even submissions already graded")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per submission before it is stopped")
+    parser.add_argument("--cell-timeout", type=float, help="seconds per cell (default: nbgrader_config.py's)")
+    parser.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    parser.add_argument("--no-feedback", action="store_true", help="skip feedback and export")
+    args = parser.parse_args(argv)
+    if args.submissions:
+        _collect(args.submissions, args.course, args.assignment)
+    extra = [f"--Execute.timeout={args.cell_timeout:g}"] if args.cell_timeout else []
+    results = grade(args.course, args.assignment, args.workers, args.force, extra, args.timeout, args.student,
+                    progress=lambda line: print(line, file=sys.stderr, flush=True))
+    print(summary(results))
+    if not args.no_feedback:
+        for command in (["generate_feedback", args.assignment, "--force"], ["export", "--to", "grades.csv"]):
+            subprocess.run([sys.executable, "-m", "nbgrader", *command], cwd=args.course, check=True,
+                           capture_output=True)
+    return 0 if all(r.status == "graded" for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,66 @@
+"""`lmrl-grade` (lmrl_utils.grading.batch): the class is graded in parallel by the real nbgrader, a crash or a kill
+loses no committed grade, a rerun grades only what is missing, and regrading gives the same scores. Shown on
+Chapter 0's assignment (the fastest); the end-to-end round trips of every chapter use the same grader."""
+
+from __future__ import annotations
+
+import copy
+import os
+import signal
+import subprocess
+import sys
+
+from course_tools import grade_id, make_course, standard_submissions, student_id, submit
+
+from lmrl_utils.grading.batch import grade, marker, read_scores, students_to_grade
+
+ASSIGNMENT = "00_getting_started"
+NB = "warmup.ipynb"
+WRONG = student_id("plus_sign_update")
+
+
+def _submissions(course):
+    subs = standard_submissions(course, ASSIGNMENT)
+    loops = copy.deepcopy(subs["full"][NB])
+    for cell in loops.cells:
+        if grade_id(cell) == "sgd_step":
+            cell.source = "while True:\n    pass\n" + cell.source
+    return {"full": subs["full"], "blank": subs["blank"], WRONG: subs[WRONG], "loops": {NB: loops},
+            "broken-file": {NB: '{"cells": [ this is not json'}}
+
+
+def test_a_killed_run_is_finished_by_a_rerun_with_the_same_grades(tmp_path):
+    course = make_course(tmp_path, ASSIGNMENT)
+    for student, nbs in _submissions(course).items():
+        submit(course, ASSIGNMENT, student, nbs)
+    command = [sys.executable, "-m", "lmrl_utils.grading.batch", ASSIGNMENT, "--course", str(course),
+               "--workers", "2", "--no-feedback", "--cell-timeout", "20"]
+    # kill the whole run (workers included) as soon as the first student's grade is written back
+    run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    for line in run.stderr:
+        if line.startswith("[") and ": graded, " in line:
+            os.killpg(run.pid, signal.SIGKILL)
+            break
+    run.wait()
+    left = students_to_grade(course, ASSIGNMENT)
+    assert 0 < len(left) < 5, f"the kill should leave some students graded and some not: {left}"
+
+    results = {r.student: r for r in grade(course, ASSIGNMENT, workers=2, extra=["--Execute.timeout=20"],
+                                           progress=lambda _: None)}
+    assert set(results) == set(left), "the rerun grades exactly the students without a committed grade"
+    score = {s: read_scores(course, ASSIGNMENT, s) for s in ("full", "blank", WRONG, "loops", "broken-file")}
+    max_score = score["full"][1]
+    assert score["full"][0] == max_score and score["blank"][0] == 0, score
+    assert 0 < score[WRONG][0] < max_score and 0 < score["loops"][0] < max_score, score
+    assert score["broken-file"][0] == 0
+    assert results["broken-file"].status == "failed" if "broken-file" in results else True
+    assert students_to_grade(course, ASSIGNMENT) == [], "every submission has a committed result"
+
+    # regrading gives the same scores cell by cell; a changed submission is graded again
+    again = grade(course, ASSIGNMENT, workers=2, force=True, extra=["--Execute.timeout=20"],
+                  only=["full", WRONG], progress=lambda _: None)
+    for r in again:
+        assert r.per_cell == score[r.student][2], f"{r.student} regraded differently"
+    (course / "submitted" / "full" / ASSIGNMENT / "timestamp.txt").write_text("2026-11-24 09:00:00.000000 UTC")
+    assert "full" in students_to_grade(course, ASSIGNMENT)
+    assert marker(course, ASSIGNMENT, "blank").exists()
