@@ -1,22 +1,28 @@
-"""Running sums: a token task on which supervised fine-tuning is visibly behaviour cloning (Chapter 5).
+"""Running sums with a backspace: a token task on which supervised fine-tuning is visibly behaviour cloning (Ch. 5).
 
-A prompt is `n_digits` digits d_1..d_n in 0..m-1 and an "=" token; the answer is the running sums
-s_k = (d_1 + ... + d_k) mod m, one token each, so the last one is the total. A program checks an answer, and
-the **expert** labels any prefix, even one with earlier mistakes: the best next token at answer position k
-is the true s_k, whatever the model wrote before it (a slip at step j can still be repaired at step j + 1).
+Digits d_1..d_n in 0..m-1 arrive one at a time and after each the model writes the running sum
+s_k = (d_1 + ... + d_k) mod m, so a whole text reads d_1 s_1 d_2 s_2 ... d_n s_n. The model writes into a small
+editor: a sum is appended and the next digit shown after it; the backspace token "⌫" deletes the last sum (and
+the digit shown after it, which comes again). The state is the text so far, the action the next token, and the
+episode ends when the text holds n sums.
 
-Teacher forcing on demonstrations (SFT) only shows prefixes whose earlier sums are right, so a model can get
-away with the shortcut s_k = s_{k-1} + d_k, which copies its own previous token: after one slip every later
-token is wrong. `dagger` relabels the model's own generations with the expert's tokens instead.
+The **expert** labels any text: "⌫" if a sum in it is wrong (nothing else can repair the answer), otherwise the
+true next sum. A demonstration has no wrong sum, so teacher forcing (SFT) never shows a "⌫", and a model can get
+away with the shortcut s_k = s_{k-1} + d_k, which trusts its own previous token: after one slip every later sum
+is wrong. On a text with a slip the expert's label is "⌫", which a model can learn by comparing its last sum with
+the sum before it plus the digit between them, the shortcut's own computation: the repair is within its reach.
+`dagger` relabels the texts the model writes itself (with injected slips) with the expert's tokens.
 
 Example:
     >>> task = RunningSumTask(modulus=5, n_digits=4)
-    >>> prompts = np.array([[3, 4, 1, 2, task.eq]])
-    >>> expert_answers(task, prompts).tolist()           # 3, 3+4=7=2 (mod 5), 2+1=3, 3+2=5=0
+    >>> digits = np.array([[3, 4, 1, 2]])
+    >>> expert_answers(task, digits).tolist()           # 3, 3+4=7=2 (mod 5), 2+1=3, 3+2=5=0
     [[3, 2, 3, 0]]
-    >>> seqs = np.array([[3, 4, 1, 2, task.eq, 3, 1, 2, 4]])   # a slip at step 2, carried along
-    >>> answer_errors(task, seqs).astype(int).tolist()
-    [[0, 1, 1, 1]]
+    >>> demonstrations(task, digits).tolist()
+    [[3, 3, 4, 2, 1, 3, 2, 0]]
+    >>> text = np.array([[3, 3, 4, 1, 1, 2, 2, 4]])      # a slip at sum 2 (1, not 2), carried along
+    >>> expert_labels(task, text).tolist()               # after each digit: the expert's token (5 is "⌫")
+    [[3, -100, 2, -100, 5, -100, 5, -100]]
 """
 
 from __future__ import annotations
@@ -29,58 +35,61 @@ from torch import nn
 
 from lmrl_utils.lm.gpt import TrainConfig, lr_at, make_optimizer, train_step
 
-IGNORE = -100  # the target of a position with no label (the prompt): token_cross_entropy skips it
+IGNORE = -100  # the target of a position where the model does not act (after a sum): token_cross_entropy skips it
 
 
 @dataclass(frozen=True)
 class RunningSumTask:
-    """The shape of the task: token ids 0..m-1 are digits, id m is "="."""
+    """The shape of the task: token ids 0..m-1 are digits and sums, id m is "⌫"."""
 
-    modulus: int = 5  # m: digits are 0..m-1 and sums are taken mod m
-    n_digits: int = 8  # n: digits in a prompt, and running sums in an answer
+    modulus: int = 2  # m: digits are 0..m-1 and sums are taken mod m (2: running parity)
+    n_digits: int = 8  # n: digits in a text, and running sums in an answer
 
     @property
-    def eq(self) -> int:
-        """The token id of "=", which ends the prompt."""
+    def bksp(self) -> int:
+        """The token id of "⌫", which deletes the last sum."""
         return self.modulus
 
     @property
     def vocab_size(self) -> int:
-        """m digits and "="."""
+        """m digits and "⌫"."""
         return self.modulus + 1
 
     @property
     def seq_len(self) -> int:
-        """Prompt (n digits and "=") plus answer (n sums): the longest context the model needs."""
-        return 2 * self.n_digits + 1
+        """A whole text, n digits and n sums: the model's context."""
+        return 2 * self.n_digits
 
 
-def sample_prompts(task: RunningSumTask, n: int, rng: np.random.Generator) -> np.ndarray:
-    """n random prompts (n, n_digits + 1): uniform digits, then "="."""
-    digits = rng.integers(task.modulus, size=(n, task.n_digits))
-    return np.concatenate([digits, np.full((n, 1), task.eq)], axis=1)
+def sample_digits(task: RunningSumTask, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n random inputs (n, n_digits): uniform digits, shown one at a time."""
+    return rng.integers(task.modulus, size=(n, task.n_digits))
 
 
-def expert_answers(task: RunningSumTask, seqs: np.ndarray) -> np.ndarray:
-    """The expert's token at every answer position (n, n_digits): the true running sums of the prompt's digits."""
-    return np.cumsum(seqs[:, : task.n_digits], axis=1) % task.modulus
+def expert_answers(task: RunningSumTask, digits: np.ndarray) -> np.ndarray:
+    """The true running sums (N, n_digits) of digits (N, n_digits)."""
+    return np.cumsum(digits, axis=1) % task.modulus
 
 
-def demonstrations(task: RunningSumTask, prompts: np.ndarray) -> np.ndarray:
-    """Whole expert sequences (n, seq_len): each prompt followed by its correct answer."""
-    return np.concatenate([prompts, expert_answers(task, prompts)], axis=1)
+def demonstrations(task: RunningSumTask, digits: np.ndarray) -> np.ndarray:
+    """Whole expert texts (N, seq_len): d_1 s_1 d_2 s_2 ... d_n s_n."""
+    texts = np.empty((len(digits), task.seq_len), dtype=np.int64)
+    texts[:, 0::2], texts[:, 1::2] = digits, expert_answers(task, digits)
+    return texts
 
 
-def labelled_pairs(task: RunningSumTask, seqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs x = seqs[:, :-1] and the expert's next tokens y (both (n, seq_len - 1)), IGNORE on the prompt.
+def expert_labels(task: RunningSumTask, texts: np.ndarray) -> np.ndarray:
+    """The expert's token after every prefix of each whole text (N, seq_len).
 
-    On a demonstration y is x shifted by one (teacher forcing); on the model's own sequence y still holds the
-    true sums, so a prefix with a slip in it is labelled with what should come next.
+    Position 2k (digit d_{k+1}) is labelled "⌫" if one of the sums s_1..s_k in the text is wrong, otherwise with
+    the true s_{k+1}; the positions of sums are IGNORE (the next token is a digit, not the model's action).
     """
-    x = seqs[:, :-1]
-    y = np.full(x.shape, IGNORE)
-    y[:, task.n_digits:] = expert_answers(task, seqs)  # position n ("=") predicts s_1, and so on
-    return x, y
+    truth = expert_answers(task, texts[:, 0::2])  # (N, n)
+    spoilt = np.cumsum(texts[:, 1::2] != truth, axis=1) > 0  # (N, n): a wrong sum among s_1..s_k+1
+    labels = np.full(texts.shape, IGNORE)
+    labels[:, 0::2] = truth
+    labels[:, 2::2] = np.where(spoilt[:, :-1], task.bksp, truth[:, 1:])
+    return labels
 
 
 def fit_labelled(model: nn.Module, x: np.ndarray, y: np.ndarray, config: TrainConfig,
@@ -98,39 +107,112 @@ def fit_labelled(model: nn.Module, x: np.ndarray, y: np.ndarray, config: TrainCo
     return losses
 
 
-@torch.no_grad()
-def generate_answers(task: RunningSumTask, model: nn.Module, prompts: np.ndarray, temperature: float,
-                     generator: torch.Generator) -> np.ndarray:
-    """The model writes an answer to each prompt, token by token, on its own prefix (n, seq_len).
+@dataclass
+class Episode:
+    """One answer written in the editor: its hidden digits, the final text and every text a "⌫" cut short."""
 
-    temperature 0: greedy (argmax); otherwise it samples from softmax(logits / temperature).
+    digits: np.ndarray  # (n,): the digits the editor shows, one after each sum
+    text: list[int]
+    deleted_from: list[list[int]]  # the text just before each "⌫" that deleted a sum
+    actions: int = 0  # tokens the model wrote, "⌫" included
+
+
+def start_texts(task: RunningSumTask, digits: np.ndarray, sums: np.ndarray | None = None) -> list[list[int]]:
+    """Texts d_1 a_1 ... d_j a_j d_{j+1} that begin episodes: the first digit, or forced sums a (N, j) and digits."""
+    j = 0 if sums is None else sums.shape[1]
+    texts = np.empty((len(digits), 2 * j + 1), dtype=np.int64)
+    texts[:, 0::2] = digits[:, : j + 1]
+    if j:
+        texts[:, 1::2] = sums
+    return texts.tolist()
+
+
+@torch.no_grad()
+def write_answers(task: RunningSumTask, model: nn.Module, digits: np.ndarray, temperature: float,
+                  generator: torch.Generator, max_actions: int, slip_rate: float = 0.0,
+                  rng: np.random.Generator | None = None, sums: np.ndarray | None = None,
+                  takeover: bool = False) -> list[Episode]:
+    """The model answers each row of digits (N, n) in the editor, after the forced sums (N, j) if given.
+
+    Each step it samples a token (temperature 0: argmax): a sum is appended with the next digit after it, "⌫"
+    deletes the last sum and its digit ("⌫" with no sum yet changes nothing). With probability slip_rate the
+    editor writes a wrong sum instead of the model's token (injected slips, drawn from rng). With takeover, the
+    expert writes "⌫" for the model while the text has a wrong sum. An episode ends when the text holds n sums or
+    after max_actions tokens.
     """
     model.eval()
-    seqs = torch.as_tensor(prompts, dtype=torch.long)  # (n, n_digits + 1)
-    for _ in range(task.n_digits):
-        logits = model(seqs)[:, -1]  # (n, V): the next token's logits
+    n = task.n_digits
+    episodes = [Episode(d, t, []) for d, t in zip(digits, start_texts(task, digits, sums), strict=True)]
+    truth = expert_answers(task, digits)  # (N, n)
+    for _ in range(max_actions):
+        live = [i for i, e in enumerate(episodes) if len(e.text) < task.seq_len]
+        if not live:
+            break
+        width = max(len(episodes[i].text) for i in live)
+        x = torch.zeros(len(live), width, dtype=torch.long)  # (L, width): texts padded on the right
+        for row, i in enumerate(live):
+            x[row, : len(episodes[i].text)] = torch.as_tensor(episodes[i].text)
+        last = torch.as_tensor([len(episodes[i].text) - 1 for i in live])  # (L,)
+        logits = model(x)[torch.arange(len(live)), last]  # (L, V): causal, so the padding is never read
         if temperature == 0:
-            nxt = logits.argmax(-1)
+            tokens = logits.argmax(-1)
         else:
-            nxt = torch.multinomial(torch.softmax(logits / temperature, -1), 1, generator=generator)[:, 0]
-        seqs = torch.cat([seqs, nxt[:, None]], dim=1)
-    return seqs.numpy()
+            tokens = torch.multinomial(torch.softmax(logits / temperature, -1), 1, generator=generator)[:, 0]
+        slips = rng.random(len(live)) < slip_rate if slip_rate > 0 else np.zeros(len(live), bool)
+        for row, i in enumerate(live):
+            e, token = episodes[i], int(tokens[row])
+            e.actions += 1
+            k = len(e.text) // 2  # sums so far
+            if takeover and e.text[1::2] != truth[i, :k].tolist():
+                token = task.bksp  # the expert's token on a text with a wrong sum
+            elif slips[row]:
+                token = int((truth[i, k] + rng.integers(1, task.modulus)) % task.modulus)  # a wrong sum
+            if token == task.bksp and k > 0:
+                e.deleted_from.append(list(e.text))
+                del e.text[-2:]
+            elif token < task.modulus:
+                e.text += [token] + ([int(e.digits[k + 1])] if k + 1 < n else [])
+    return episodes
 
 
-def answer_errors(task: RunningSumTask, seqs: np.ndarray) -> np.ndarray:
-    """(n, n_digits) booleans: answer token k differs from the expert's token for its prefix (the true s_k)."""
-    return seqs[:, task.n_digits + 1:] != expert_answers(task, seqs)
+def answers_right(task: RunningSumTask, episodes: list[Episode]) -> np.ndarray:
+    """(N,) booleans: the episode ended with n sums, every one right."""
+    return np.array([len(e.text) == task.seq_len
+                     and e.text[1::2] == expert_answers(task, e.digits[None])[0].tolist() for e in episodes])
+
+
+def relabel(task: RunningSumTask, episodes: list[Episode]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (x, y), both (rows, seq_len): each text an episode passed through, with the expert's label after
+    every prefix the model acted on (each once per episode); IGNORE elsewhere."""
+    xs, ys = [], []
+    for e in episodes:
+        seen: set[tuple[int, ...]] = set()  # the states already labelled in this episode
+        for text in [*e.deleted_from, e.text]:
+            x = demonstrations(task, e.digits[None])[0]  # the true text, overwritten by the model's sums
+            x[: len(text)] = text
+            y = expert_labels(task, x[None])[0]
+            y[len(text):] = IGNORE  # past the end of the text: no state
+            for t in range(0, len(text), 2):
+                key = tuple(text[: t + 1])
+                y[t] = IGNORE if key in seen else y[t]
+                seen.add(key)
+            xs.append(x)
+            ys.append(y)
+    return np.array(xs), np.array(ys)
 
 
 @dataclass(frozen=True)
 class ImitationConfig:
     """How SFT and DAgger spend the same expert labels and the same optimizer steps."""
 
-    n_labels: int = 1600  # expert-labelled answer tokens, for either method
+    n_labels: int = 1600  # expert labels (one per state: a text and its next token), at most, for either method
     steps: int = 600  # optimizer steps in total, for either method
-    dagger_rounds: int = 4  # DAgger: rounds of generate, relabel, aggregate, train
-    demo_fraction: float = 0.5  # DAgger: share of the labels spent on demonstrations before the first round
-    temperature: float = 1.0  # decoding of the model's own answers (0: greedy)
+    dagger_rounds: int = 4  # DAgger: rounds of write, relabel, aggregate, train
+    demo_fraction: float = 0.25  # DAgger: share of the labels spent on demonstrations (its first learner: SFT)
+    first_steps: float = 0.3  # DAgger: share of the steps spent training its first learner
+    temperature: float = 1.0  # sampling of the model's own answers in DAgger's rounds
+    slip_rate: float = 0.5  # DAgger: probability that the editor writes a wrong sum instead of the model's token
+    takeover: bool = True  # DAgger: the expert deletes wrong sums for the model while it writes (HG-DAgger)
     batch_size: int = 32  # rows per optimizer step
     lr: float = 3e-3  # peak learning rate (warm-up, then cosine decay to lr / 10)
 
@@ -142,25 +224,44 @@ def _train_config(config: ImitationConfig, steps: int) -> TrainConfig:
 
 
 def sft(task: RunningSumTask, model: nn.Module, config: ImitationConfig, rng: np.random.Generator,
-        generator: torch.Generator) -> nn.Module:
-    """Supervised fine-tuning = behaviour cloning: teacher forcing on n_labels / n_digits demonstrations."""
-    demos = demonstrations(task, sample_prompts(task, config.n_labels // task.n_digits, rng))
-    fit_labelled(model, *labelled_pairs(task, demos), _train_config(config, config.steps), generator)
-    return model
+        generator: torch.Generator) -> tuple[nn.Module, int]:
+    """Supervised fine-tuning = behaviour cloning: teacher forcing on n_labels / n_digits demonstrations.
+
+    Returns the model and the labels spent (n_labels, rounded down to whole demonstrations).
+    """
+    demos = demonstrations(task, sample_digits(task, config.n_labels // task.n_digits, rng))
+    labels = expert_labels(task, demos)
+    fit_labelled(model, demos, labels, _train_config(config, config.steps), generator)
+    return model, int((labels != IGNORE).sum())
 
 
 def dagger(task: RunningSumTask, model: nn.Module, config: ImitationConfig, rng: np.random.Generator,
-           generator: torch.Generator) -> nn.Module:
-    """DAgger on tokens: the model answers new prompts itself, the expert labels every prefix it wrote, the
-    labelled rows join all earlier ones and training goes on; the same labels and steps as `sft`."""
-    n_demo = int(config.demo_fraction * config.n_labels) // task.n_digits  # demonstrations first
-    per_round = (config.n_labels // task.n_digits - n_demo) // config.dagger_rounds  # own answers per round
-    x, y = labelled_pairs(task, demonstrations(task, sample_prompts(task, n_demo, rng)))
-    first = config.steps // 2
+           generator: torch.Generator) -> tuple[nn.Module, int]:
+    """DAgger on tokens: SFT first, then rounds in which the model writes answers (with injected slips), the
+    expert labels every text it passed through, the rows join all earlier ones and training goes on.
+
+    Returns the model and the labels spent (at most n_labels, as for `sft`).
+    """
+    n_demo = int(config.demo_fraction * config.n_labels) // task.n_digits
+    x = demonstrations(task, sample_digits(task, n_demo, rng))
+    y = expert_labels(task, x)
+    spent = int((y != IGNORE).sum())
+    first = int(config.first_steps * config.steps)
     fit_labelled(model, x, y, _train_config(config, first), generator)
-    for _ in range(config.dagger_rounds):
-        own = generate_answers(task, model, sample_prompts(task, per_round, rng), config.temperature, generator)
-        x_own, y_own = labelled_pairs(task, own)  # the model's prefixes, the expert's next tokens
-        x, y = np.concatenate([x, x_own]), np.concatenate([y, y_own])  # aggregate
-        fit_labelled(model, x, y, _train_config(config, (config.steps - first) // config.dagger_rounds), generator)
-    return model
+    per_round = (config.n_labels - spent) // config.dagger_rounds
+    for r in range(config.dagger_rounds):
+        budget = spent + per_round if r < config.dagger_rounds - 1 else config.n_labels
+        digits = sample_digits(task, 2 * (per_round // task.n_digits) + 1, rng)  # more than the budget needs
+        episodes = write_answers(task, model, digits, config.temperature, generator, 2 * task.n_digits,
+                                 config.slip_rate, rng, takeover=config.takeover)
+        for e in episodes:  # aggregate whole episodes while the round's budget lasts
+            x_e, y_e = relabel(task, [e])  # the model's texts, the expert's next tokens
+            cost = int((y_e != IGNORE).sum())
+            if spent + cost > budget:
+                break
+            x, y, spent = np.concatenate([x, x_e]), np.concatenate([y, y_e]), spent + cost
+        steps = (config.steps - first) // config.dagger_rounds  # the last round also takes the remainder
+        if r == config.dagger_rounds - 1:
+            steps = config.steps - first - (config.dagger_rounds - 1) * steps
+        fit_labelled(model, x, y, _train_config(config, steps), generator)
+    return model, spent
