@@ -1,0 +1,92 @@
+"""Submissions graded per minute: sequential `nbgrader autograde` against `lmrl-grade` with 1 and 2 workers.
+
+Each run grades `--copies` copies of the solution and of the blank notebook of one assignment in a fresh course,
+and checks the scores (solution full marks, blank 0). Peak memory is the largest resident set of the run's
+process tree (sampled every 0.2 s).
+
+    python bench/grading_speed.py 00_getting_started --copies 4         # ~5 min on 2 quiet cores
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from course_tools import filled_in, make_course, released_notebooks, source_notebooks, submit  # noqa: E402
+
+from lmrl_utils.grading.batch import grade, read_scores  # noqa: E402
+
+
+def _peak_rss(stop: threading.Event, peak: list[int]) -> None:
+    """Largest summed resident set (MB) of this process and its children, until `stop` is set."""
+    import os
+
+    def tree_rss() -> int:
+        out = subprocess.run(["ps", "-eo", "pid,ppid,rss"], capture_output=True, text=True).stdout.split("\n")[1:]
+        rows = [tuple(map(int, line.split())) for line in out if line.strip()]
+        children, total, todo = {}, 0, [os.getpid()]
+        for pid, ppid, rss in rows:
+            children.setdefault(ppid, []).append((pid, rss))
+        own = {pid: rss for pid, _, rss in rows}
+        while todo:
+            pid = todo.pop()
+            total += own.get(pid, 0)
+            todo += [child for child, _ in children.get(pid, [])]
+        return total // 1024
+
+    while not stop.wait(0.2):
+        peak[0] = max(peak[0], tree_rss())
+
+
+def run(assignment: str, copies: int, mode: str) -> tuple[float, int]:
+    """Seconds and peak MB to grade the copies in a fresh course with `mode` ("nbgrader", "1" or "2" workers)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        course = make_course(Path(tmp), assignment)
+        released, sources = released_notebooks(course, assignment), source_notebooks(course, assignment)
+        full = {name: filled_in(nb, sources[name]) for name, nb in released.items()}
+        for k in range(copies):
+            submit(course, assignment, f"full{k}", full)
+            submit(course, assignment, f"blank{k}", released)
+        stop, peak = threading.Event(), [0]
+        watcher = threading.Thread(target=_peak_rss, args=(stop, peak))
+        watcher.start()
+        start = time.perf_counter()
+        if mode == "nbgrader":
+            subprocess.run([sys.executable, "-m", "nbgrader", "autograde", assignment], cwd=course,
+                           capture_output=True, check=True)
+        else:
+            grade(course, assignment, workers=int(mode), progress=lambda _: None)
+        seconds = time.perf_counter() - start
+        stop.set()
+        watcher.join()
+        for k in range(copies):
+            score, max_score, _ = read_scores(course, assignment, f"full{k}")
+            assert score == max_score and read_scores(course, assignment, f"blank{k}")[0] == 0, mode
+        return seconds, peak[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("assignment")
+    parser.add_argument("--copies", type=int, default=4, help="copies of the solution and of the blank notebook")
+    args = parser.parse_args()
+    n = 2 * args.copies
+    print(f"{args.assignment}: {n} submissions")
+    print("| grader | seconds | submissions/min | speed-up | peak MB |\n|---|---|---|---|---|")
+    base = None
+    for mode in ("nbgrader", "1", "2"):
+        seconds, mb = run(args.assignment, args.copies, mode)
+        base = base or seconds
+        name = "nbgrader autograde (sequential)" if mode == "nbgrader" else f"lmrl-grade --workers {mode}"
+        print(f"| {name} | {seconds:.0f} | {60 * n / seconds:.1f} | {base / seconds:.2f}x | {mb} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
