@@ -46,9 +46,9 @@ CORRECT_VARIANTS = {
                    "        u = torch.rand(log_p.shape, generator=generator).clamp_min(1e-12)\n"
                    "        actions = (log_p.detach() - torch.log(-torch.log(u))).argmax(-1)  # (B,)\n"),
                   (NB, "CategoricalPolicy",
-                   "        return torch.log_softmax(self(obs), dim=-1).gather(-1, actions[:, None]).squeeze(-1)\n",
+                   "        return torch.log_softmax(self(obs), dim=-1).gather(-1, actions[:, None]).squeeze(-1)",
                    "        log_p = self(obs).log_softmax(-1)\n"
-                   "        return log_p[torch.arange(len(actions)), actions]\n")],
+                   "        return log_p[torch.arange(len(actions)), actions]")],
     },
     # G_1 by keepdim and expand, log-probabilities from the logits, mse_loss, set_to_none
     "update_written_differently": {

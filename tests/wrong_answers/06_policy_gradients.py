@@ -23,7 +23,7 @@ WRONG_ANSWERS = {
     },
     # G_1, the whole discounted return from the start, at every step: no causality
     "g1_at_every_step": {
-        "edits": [(NB, "reward_to_go", "    return G\n", "    return G[:1].expand_as(G).clone()\n")],
+        "edits": [(NB, "reward_to_go", "    return G", "    return G[:1].expand_as(G).clone()")],
         "loses": ["returns_visible", "returns_hidden"],
     },
     # the discount forgotten: G_t = R_{t+1} + G_{t+1}
