@@ -1,16 +1,21 @@
 """`lmrl-grade` (lmrl_utils.grading.batch): the class is graded in parallel by the real nbgrader, a crash or a kill
-loses no committed grade, a rerun grades only what is missing, and regrading gives the same scores. Shown on
-Chapter 0's assignment (the fastest); the end-to-end round trips of every chapter use the same grader."""
+loses no committed grade, a rerun grades only what is missing, and regrading gives the same scores; with a
+PostgreSQL gradebook the jobs run on a Dask cluster. Shown on Chapter 0's assignment (the fastest); the
+end-to-end round trips of every chapter use the same grader."""
 
 from __future__ import annotations
 
 import copy
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
-from course_tools import grade_id, make_course, standard_submissions, student_id, submit
+import pytest
+from course_tools import grade_id, make_course, standard_submissions, student_id, submit, wrong_answers
 
 from lmrl_utils.grading.batch import grade, marker, read_scores, students_to_grade
 
@@ -64,3 +69,54 @@ def test_a_killed_run_is_finished_by_a_rerun_with_the_same_grades(tmp_path):
     (course / "submitted" / "full" / ASSIGNMENT / "timestamp.txt").write_text("2026-11-24 09:00:00.000000 UTC")
     assert "full" in students_to_grade(course, ASSIGNMENT)
     assert marker(course, ASSIGNMENT, "blank").exists()
+
+
+@pytest.fixture
+def postgres_url():
+    """A throw-away PostgreSQL server (Debian's package; run as the `postgres` user when we are root), its URL."""
+    initdb = shutil.which("initdb") or next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))), None)
+    if initdb is None:
+        pytest.skip("PostgreSQL is not installed (Debian: apt install postgresql)")
+    bin_dir = Path(initdb).resolve().parent  # /usr/lib/postgresql/N/bin: createdb and pg_ctl beside it
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    folder = Path(tempfile.mkdtemp(prefix="lmrl-pg-"))
+    folder.chmod(0o777)
+    port = 55000 + os.getpid() % 1000
+
+    def run(*command: str) -> None:
+        subprocess.run([*as_user, *command], check=True, capture_output=True, text=True)
+
+    run(str(bin_dir / "initdb"), "-D", str(folder / "data"), "-U", "lmrl", "--auth=trust", "-E", "UTF8")
+    run(str(bin_dir / "pg_ctl"), "-D", str(folder / "data"), "-l", str(folder / "log"), "-w", "-o",
+        f"-p {port} -k {folder} -c listen_addresses=''", "start")
+    try:
+        run(str(bin_dir / "createdb"), "-h", str(folder), "-p", str(port), "-U", "lmrl", "lmrl")
+        yield f"postgresql://lmrl@/lmrl?host={folder}&port={port}"
+    finally:
+        run(str(bin_dir / "pg_ctl"), "-D", str(folder / "data"), "-m", "immediate", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_postgresql_gradebook_graded_by_a_dask_cluster(tmp_path, postgres_url):
+    from distributed import Client, LocalCluster
+
+    course = make_course(tmp_path, ASSIGNMENT)
+    subs = standard_submissions(course, ASSIGNMENT)
+    for student in ("full", "blank", WRONG):
+        submit(course, ASSIGNMENT, student, subs[student])
+    db = f"--CourseDirectory.db_url={postgres_url}"
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force", db],
+                          cwd=course, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        results = {r.student: r for r in grade(course, ASSIGNMENT, db_url=postgres_url, client=client,
+                                               progress=lambda _: None)}
+    assert {s: r.status for s, r in results.items()} == {"full": "graded", "blank": "graded", WRONG: "graded"}
+    full, max_score, _ = read_scores(course, ASSIGNMENT, "full", postgres_url)
+    assert full == max_score > 0 and read_scores(course, ASSIGNMENT, "blank", postgres_url)[0] == 0
+    score, _, cells = read_scores(course, ASSIGNMENT, WRONG, postgres_url)
+    loses = wrong_answers(ASSIGNMENT)["plus_sign_update"]["loses"]
+    assert 0 < score < max_score and all(cells[name] == 0 for name in loses), cells
+    assert not (course / "gradebook.db").exists() or read_scores(course, ASSIGNMENT, "full")[0] == 0, \
+        "with --db the SQLite gradebook is left alone"

@@ -15,6 +15,11 @@ Example (an instructor, from the repository root after `nbgrader collect` or wit
 
     lmrl-grade 04_mdp --workers 2                          # grade submitted/*/04_mdp, feedback, grades.csv
     lmrl-grade 04_mdp --submissions ~/handed_in/04_mdp     # first copy DIR/<student>/*.ipynb into submitted/
+    lmrl-grade 04_mdp --db postgresql://grader@db/lmrl --dask tcp://scheduler:8786 --workers 32
+
+With a PostgreSQL gradebook (`--db`; create it with `nbgrader generate_assignment A --CourseDirectory.db_url=URL`)
+every job writes its own grades, so the jobs can run on a Dask cluster (`--dask`) whose workers share the course
+folder; no scheduler of ours.
 """
 
 from __future__ import annotations
@@ -78,18 +83,30 @@ def students_to_grade(course: Path, assignment: str, force: bool = False, only: 
     return todo
 
 
-def _autograde(course: Path, assignment: str, student: str, db: Path, extra: list[str], timeout: float
+def _autograde(course: Path, assignment: str, student: str, db_url: str, extra: list[str], timeout: float
                ) -> tuple[str, str, float]:
-    """Run the real `nbgrader autograde` for one student against a private gradebook: (status, log, seconds)."""
+    """Run the real `nbgrader autograde` for one student against the gradebook at `db_url`: (status, log, s)."""
     start = time.perf_counter()
     command = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force",
-               f"--CourseDirectory.db_url=sqlite:///{db}", *extra]
+               f"--CourseDirectory.db_url={db_url}", *extra]
     try:
         proc = subprocess.run(command, cwd=course, capture_output=True, text=True, timeout=timeout)
         status, log = "graded", proc.stdout + proc.stderr
     except subprocess.TimeoutExpired as err:
         status, log = "timeout", f"nbgrader ran longer than {timeout:.0f} s and was stopped\n{err.stderr or ''}"
     return status, log, time.perf_counter() - start
+
+
+def _has_submission(db_url: str, assignment: str, student: str) -> bool:
+    """Whether nbgrader recorded a submission of `student` in the gradebook at `db_url`."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gb:
+        try:
+            gb.find_submission(assignment, student)
+        except MissingEntry:
+            return False
+    return True
 
 
 def _copy_grades(master: Path, private: Path, assignment: str, student: str) -> bool:
@@ -122,11 +139,12 @@ def _copy_grades(master: Path, private: Path, assignment: str, student: str) -> 
     return True
 
 
-def read_scores(course: Path, assignment: str, student: str) -> tuple[float, float, dict[str, float]]:
+def read_scores(course: Path, assignment: str, student: str, db_url: str | None = None
+                ) -> tuple[float, float, dict[str, float]]:
     """(score, max_score, {grade_id: score}) of a student's submission in the course's gradebook (0 if none)."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    with Gradebook(db_url or f"sqlite:///{Path(course) / 'gradebook.db'}") as gb:
         try:
             sub = gb.find_submission(assignment, student)
         except MissingEntry:
@@ -136,29 +154,47 @@ def read_scores(course: Path, assignment: str, student: str) -> tuple[float, flo
 
 
 def grade(course: Path, assignment: str, workers: int = 2, force: bool = False, extra: list[str] | None = None,
-          timeout: float = 1800.0, only: list[str] | None = None, progress=print) -> list[Result]:
-    """Autograde every ungraded submission of `assignment`, `workers` at a time; the gradebook has one writer.
+          timeout: float = 1800.0, only: list[str] | None = None, db_url: str | None = None, client=None,
+          progress=print) -> list[Result]:
+    """Autograde every ungraded submission of `assignment`, `workers` at a time.
 
-    `extra` are more nbgrader options (e.g. "--Execute.timeout=10"); `only` limits the run to these students."""
+    `extra` are more nbgrader options (e.g. "--Execute.timeout=10"); `only` limits the run to these students.
+    Without `db_url`, the gradebook is the course's SQLite file and this process is its only writer; with a
+    server's URL (PostgreSQL), every job writes its own grades there. `client`: a `dask.distributed.Client` whose
+    workers run the jobs instead of local threads (they must see the course folder and the database)."""
     course = Path(course).resolve()
     master = course / "gradebook.db"
+    url = db_url or f"sqlite:///{master}"
     students = students_to_grade(course, assignment, force, only)
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="lmrl-grade-") as tmp, ThreadPoolExecutor(max(1, workers)) as pool:
         jobs = {}
         for student in students:  # every private gradebook is copied before the first result is written back
             private = Path(tmp) / f"{student}.db"
-            shutil.copy(master, private)
+            if db_url is None:
+                shutil.copy(master, private)
             hashed = submission_hash(course / "submitted" / student / assignment)
-            job = pool.submit(_autograde, course, assignment, student, private, list(extra or []), timeout)
+            args = (course, assignment, student, db_url or f"sqlite:///{private}", list(extra or []), timeout)
+            job = pool.submit(_autograde, *args) if client is None else client.submit(_autograde, *args, pure=False)
             jobs[job] = (student, private, hashed)
-        for k, job in enumerate(as_completed(jobs), 1):
+        if client is None:
+            finished = as_completed(jobs)
+        else:
+            from distributed import as_completed as dask_completed
+
+            finished = dask_completed(list(jobs))
+        for k, job in enumerate(finished, 1):
             student, private, hashed = jobs[job]
             status, log, seconds = job.result()
-            committed = status == "graded" and _copy_grades(master, private, assignment, student)
+            if status != "graded":
+                committed = False
+            elif db_url is None:
+                committed = _copy_grades(master, private, assignment, student)
+            else:
+                committed = _has_submission(db_url, assignment, student)
             if status == "graded" and not (committed and (course / "autograded" / student / assignment).exists()):
                 status = "failed"
-            score, max_score, per_cell = read_scores(course, assignment, student)
+            score, max_score, per_cell = read_scores(course, assignment, student, url)
             if committed:  # a rerun skips this student until the submission changes
                 done_file = marker(course, assignment, student)
                 done_file.parent.mkdir(parents=True, exist_ok=True)
@@ -200,17 +236,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per submission before it is stopped")
     parser.add_argument("--cell-timeout", type=float, help="seconds per cell (default: nbgrader_config.py's)")
     parser.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    parser.add_argument("--db", help="a gradebook server's URL (postgresql://...) instead of gradebook.db")
+    parser.add_argument("--dask", metavar="ADDRESS", help="run the jobs on a Dask cluster ('local': this machine)")
     parser.add_argument("--no-feedback", action="store_true", help="skip feedback and export")
     args = parser.parse_args(argv)
     if args.submissions:
         _collect(args.submissions, args.course, args.assignment)
     extra = [f"--Execute.timeout={args.cell_timeout:g}"] if args.cell_timeout else []
+    client = None
+    if args.dask:
+        from distributed import Client, LocalCluster
+
+        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1) if args.dask == "local" else args.dask
+        client = Client(cluster)
     results = grade(args.course, args.assignment, args.workers, args.force, extra, args.timeout, args.student,
-                    progress=lambda line: print(line, file=sys.stderr, flush=True))
+                    args.db, client, progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(summary(results))
     if not args.no_feedback:
+        db = [f"--CourseDirectory.db_url={args.db}"] if args.db else []
         for command in (["generate_feedback", args.assignment, "--force"], ["export", "--to", "grades.csv"]):
-            subprocess.run([sys.executable, "-m", "nbgrader", *command], cwd=args.course, check=True,
+            subprocess.run([sys.executable, "-m", "nbgrader", *command, *db], cwd=args.course, check=True,
                            capture_output=True)
     return 0 if all(r.status == "graded" for r in results) else 1
 
