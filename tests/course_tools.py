@@ -13,6 +13,7 @@ from pathlib import Path
 
 import nbformat
 
+from lmrl_utils.grading.batch import read_scores
 from lmrl_utils.release import generate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -119,19 +120,8 @@ def correct_variants(assignment: str) -> dict:
 
 
 def scores(course: Path, assignment: str, student: str) -> tuple[float, float, dict]:
-    """(score, max_score, {grade_id: score}) of a student's submission, read from the gradebook."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        try:
-            sub = gb.find_submission(assignment, student)
-        except MissingEntry:
-            return 0.0, gb.find_assignment(assignment).max_score, {}
-        per_cell = {}
-        for nb in sub.notebooks:
-            for grade in nb.grades:
-                per_cell[grade.name] = grade.score
-        return sub.score, sub.max_score, per_cell
+    """(score, max_score, {grade_id: score}) of a student's submission, read from the course's gradebook."""
+    return read_scores(course, assignment, student)
 
 
 def student_id(wrong_answer: str) -> str:
