@@ -181,24 +181,20 @@ def answers_right(task: RunningSumTask, episodes: list[Episode]) -> np.ndarray:
                      and e.text[1::2] == expert_answers(task, e.digits[None])[0].tolist() for e in episodes])
 
 
-def relabel(task: RunningSumTask, episodes: list[Episode]) -> tuple[np.ndarray, np.ndarray]:
-    """Rows (x, y), both (rows, seq_len): each text an episode passed through, with the expert's label after
-    every prefix the model acted on (each once per episode); IGNORE elsewhere."""
-    xs, ys = [], []
-    for e in episodes:
-        seen: set[tuple[int, ...]] = set()  # the states already labelled in this episode
-        for text in [*e.deleted_from, e.text]:
-            x = demonstrations(task, e.digits[None])[0]  # the true text, overwritten by the model's sums
-            x[: len(text)] = text
-            y = expert_labels(task, x[None])[0]
-            y[len(text):] = IGNORE  # past the end of the text: no state
-            for t in range(0, len(text), 2):
-                key = tuple(text[: t + 1])
-                y[t] = IGNORE if key in seen else y[t]
-                seen.add(key)
-            xs.append(x)
-            ys.append(y)
-    return np.array(xs), np.array(ys)
+def relabel(task: RunningSumTask, episode: Episode) -> tuple[np.ndarray, np.ndarray, int]:
+    """Rows (x, y), both (rows, seq_len), and the number of expert queries: each text the episode passed through,
+    with the expert's label after every prefix the model acted on (IGNORE elsewhere). A state seen in two texts of
+    the episode is one query; its label is written in both rows."""
+    xs, ys, states = [], [], set()
+    for text in [*episode.deleted_from, episode.text]:
+        x = demonstrations(task, episode.digits[None])[0]  # the true text, overwritten by the model's text
+        x[: len(text)] = text
+        y = expert_labels(task, x[None])[0]
+        y[len(text):] = IGNORE  # past the end of the text: no state
+        states.update(tuple(text[: t + 1]) for t in range(0, len(text), 2) if y[t] != IGNORE)
+        xs.append(x)
+        ys.append(y)
+    return np.array(xs), np.array(ys), len(states)
 
 
 @dataclass(frozen=True)
@@ -207,7 +203,7 @@ class ImitationConfig:
 
     n_labels: int = 1600  # expert labels (one per state: a text and its next token), at most, for either method
     steps: int = 600  # optimizer steps in total, for either method
-    dagger_rounds: int = 4  # DAgger: rounds of write, relabel, aggregate, train
+    dagger_rounds: int = 2  # DAgger: rounds of write, relabel, aggregate, train
     demo_fraction: float = 0.25  # DAgger: share of the labels spent on demonstrations (its first learner: SFT)
     first_steps: float = 0.3  # DAgger: share of the steps spent training its first learner
     temperature: float = 1.0  # sampling of the model's own answers in DAgger's rounds
@@ -255,8 +251,7 @@ def dagger(task: RunningSumTask, model: nn.Module, config: ImitationConfig, rng:
         episodes = write_answers(task, model, digits, config.temperature, generator, 2 * task.n_digits,
                                  config.slip_rate, rng, takeover=config.takeover)
         for e in episodes:  # aggregate whole episodes while the round's budget lasts
-            x_e, y_e = relabel(task, [e])  # the model's texts, the expert's next tokens
-            cost = int((y_e != IGNORE).sum())
+            x_e, y_e, cost = relabel(task, e)  # the model's texts, the expert's next tokens
             if spent + cost > budget:
                 break
             x, y, spent = np.concatenate([x, x_e]), np.concatenate([y, y_e]), spent + cost
