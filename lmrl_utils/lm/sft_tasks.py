@@ -10,8 +10,9 @@ The **expert** labels any text: "⌫" if a sum in it is wrong (nothing else can 
 true next sum. A demonstration has no wrong sum, so teacher forcing (SFT) never shows a "⌫", and a model can get
 away with the shortcut s_k = s_{k-1} + d_k, which trusts its own previous token: after one slip every later sum
 is wrong. On a text with a slip the expert's label is "⌫", which a model can learn by comparing its last sum with
-the sum before it plus the digit between them, the shortcut's own computation: the repair is within its reach.
-`dagger` relabels the texts the model writes itself (with injected slips) with the expert's tokens.
+the sum before it plus the digit between them, the shortcut's own computation (with m = 2, the page's running
+parity, a check of three bits). `dagger` relabels the texts the model writes itself (with injected slips, and the
+expert deleting a wrong sum as soon as there is one) with the expert's tokens.
 
 Example:
     >>> task = RunningSumTask(modulus=5, n_digits=4)
