@@ -50,7 +50,7 @@ def test_a_killed_run_is_finished_by_a_rerun_with_the_same_grades(tmp_path):
     left = students_to_grade(course, ASSIGNMENT)
     assert 0 < len(left) < 5, f"the kill should leave some students graded and some not: {left}"
 
-    results = {r.student: r for r in grade(course, ASSIGNMENT, workers=2, extra=["--Execute.timeout=20"],
+    results = {r.student: r for r in grade(course, ASSIGNMENT, workers=2, cell_timeout=20,
                                            progress=lambda _: None)}
     assert set(results) == set(left), "the rerun grades exactly the students without a committed grade"
     score = {s: read_scores(course, ASSIGNMENT, s) for s in ("full", "blank", WRONG, "loops", "broken-file")}
@@ -62,7 +62,7 @@ def test_a_killed_run_is_finished_by_a_rerun_with_the_same_grades(tmp_path):
     assert students_to_grade(course, ASSIGNMENT) == [], "every submission has a committed result"
 
     # regrading gives the same scores cell by cell; a changed submission is graded again
-    again = grade(course, ASSIGNMENT, workers=2, force=True, extra=["--Execute.timeout=20"],
+    again = grade(course, ASSIGNMENT, workers=2, force=True, cell_timeout=20,
                   only=["full", WRONG], progress=lambda _: None)
     for r in again:
         assert r.per_cell == score[r.student][2], f"{r.student} regraded differently"
@@ -108,7 +108,7 @@ def test_a_postgresql_gradebook_graded_by_a_dask_cluster(tmp_path, postgres_url)
     proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force", db],
                           cwd=course, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         results = {r.student: r for r in grade(course, ASSIGNMENT, db_url=postgres_url, client=client,
                                                progress=lambda _: None)}

@@ -47,7 +47,7 @@ def test_round_trip(assignment, tmp_path):
     for student, nbs in students.items():
         submit(course, assignment, student, nbs)
 
-    results = grade(course, assignment, workers=2, progress=lambda _: None)  # lmrl-grade: the real nbgrader, 2 at once
+    results = grade(course, assignment, workers=2, progress=lambda _: None)  # lmrl-grade: nbgrader, 2 at once
     log = "\n".join(f"--- {r.student}: {r.status}\n{r.log[-1500:]}" for r in results)
     assert {r.student for r in results} == set(students), log[-3000:]
 

@@ -27,13 +27,15 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import multiprocessing
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +45,7 @@ MARKERS = ".lmrl-grade"  # <course>/.lmrl-grade/<assignment>/<student>.json: the
 @dataclass
 class Result:
     """One student's outcome: status "graded", "failed" (nbgrader could not grade a notebook; it scores 0) or
-    "timeout" (nothing committed; graded again on the next run)."""
+    "crashed" (the worker died; nothing committed, graded again on the next run)."""
 
     student: str
     status: str
@@ -52,6 +54,11 @@ class Result:
     seconds: float = 0.0
     per_cell: dict[str, float] = field(default_factory=dict)
     log: str = ""
+
+    @property
+    def timeouts(self) -> int:
+        """Cells that nbgrader interrupted for running longer than the cell time-out."""
+        return sum("CellTimeoutError" in line or "timed out" in line.lower() for line in self.log.splitlines())
 
 
 def submission_hash(folder: Path) -> str:
@@ -83,18 +90,22 @@ def students_to_grade(course: Path, assignment: str, force: bool = False, only: 
     return todo
 
 
-def _autograde(course: Path, assignment: str, student: str, db_url: str, extra: list[str], timeout: float
+def _autograde(course: Path, assignment: str, student: str, db_url: str, cell_timeout: float | None = None
                ) -> tuple[str, str, float]:
-    """Run the real `nbgrader autograde` for one student against the gradebook at `db_url`: (status, log, s)."""
+    """nbgrader's own autograde (its API, as the formgrader calls it) for one student against the gradebook at
+    `db_url`, in this long-lived worker process, which imports nbgrader (~3 s) once: (status, log, seconds)."""
+    from nbgrader.apps.api import NbGraderAPI
+    from traitlets.config.loader import PyFileConfigLoader
+
     start = time.perf_counter()
-    command = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force",
-               f"--CourseDirectory.db_url={db_url}", *extra]
-    try:
-        proc = subprocess.run(command, cwd=course, capture_output=True, text=True, timeout=timeout)
-        status, log = "graded", proc.stdout + proc.stderr
-    except subprocess.TimeoutExpired as err:
-        status, log = "timeout", f"nbgrader ran longer than {timeout:.0f} s and was stopped\n{err.stderr or ''}"
-    return status, log, time.perf_counter() - start
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    config.CourseDirectory.root = str(course)
+    config.CourseDirectory.db_url = db_url
+    if cell_timeout:
+        config.Execute.timeout = cell_timeout
+    result = NbGraderAPI(config=config).autograde(assignment, student, force=True, create=True)
+    status = "graded" if result["success"] else "failed"
+    return status, result.get("log", "") + result.get("error", ""), time.perf_counter() - start
 
 
 def _has_submission(db_url: str, assignment: str, student: str) -> bool:
@@ -153,28 +164,30 @@ def read_scores(course: Path, assignment: str, student: str, db_url: str | None 
         return sub.score, sub.max_score, per_cell
 
 
-def grade(course: Path, assignment: str, workers: int = 2, force: bool = False, extra: list[str] | None = None,
-          timeout: float = 1800.0, only: list[str] | None = None, db_url: str | None = None, client=None,
-          progress=print) -> list[Result]:
+def grade(course: Path, assignment: str, workers: int = 2, force: bool = False, cell_timeout: float | None = None,
+          only: list[str] | None = None, db_url: str | None = None, client=None, progress=print) -> list[Result]:
     """Autograde every ungraded submission of `assignment`, `workers` at a time.
 
-    `extra` are more nbgrader options (e.g. "--Execute.timeout=10"); `only` limits the run to these students.
+    `cell_timeout`: seconds a cell may run (default: nbgrader_config.py's); `only` limits the run to these students.
     Without `db_url`, the gradebook is the course's SQLite file and this process is its only writer; with a
     server's URL (PostgreSQL), every job writes its own grades there. `client`: a `dask.distributed.Client` whose
-    workers run the jobs instead of local threads (they must see the course folder and the database)."""
+    workers run the jobs instead of local processes (they must see the course folder and the database, and run one
+    thread each: nbgrader is not thread-safe)."""
     course = Path(course).resolve()
     master = course / "gradebook.db"
     url = db_url or f"sqlite:///{master}"
     students = students_to_grade(course, assignment, force, only)
     results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="lmrl-grade-") as tmp, ThreadPoolExecutor(max(1, workers)) as pool:
+    spawn = multiprocessing.get_context("spawn")  # fresh interpreters, whatever the caller has imported
+    with tempfile.TemporaryDirectory(prefix="lmrl-grade-") as tmp, \
+            ProcessPoolExecutor(max(1, workers), mp_context=spawn) as pool:
         jobs = {}
         for student in students:  # every private gradebook is copied before the first result is written back
             private = Path(tmp) / f"{student}.db"
             if db_url is None:
                 shutil.copy(master, private)
             hashed = submission_hash(course / "submitted" / student / assignment)
-            args = (course, assignment, student, db_url or f"sqlite:///{private}", list(extra or []), timeout)
+            args = (course, assignment, student, db_url or f"sqlite:///{private}", cell_timeout)
             job = pool.submit(_autograde, *args) if client is None else client.submit(_autograde, *args, pure=False)
             jobs[job] = (student, private, hashed)
         if client is None:
@@ -185,15 +198,18 @@ def grade(course: Path, assignment: str, workers: int = 2, force: bool = False, 
             finished = dask_completed(list(jobs))
         for k, job in enumerate(finished, 1):
             student, private, hashed = jobs[job]
-            status, log, seconds = job.result()
-            if status != "graded":
+            try:
+                status, log, seconds = job.result()
+            except (BrokenProcessPool, OSError) as err:  # the worker died: nothing committed, a rerun grades it
+                status, log, seconds = "crashed", f"the grading worker died: {err!r}", 0.0
+            if status == "crashed":
                 committed = False
             elif db_url is None:
                 committed = _copy_grades(master, private, assignment, student)
             else:
                 committed = _has_submission(db_url, assignment, student)
-            if status == "graded" and not (committed and (course / "autograded" / student / assignment).exists()):
-                status = "failed"
+            if not (committed and (course / "autograded" / student / assignment).exists()) and status == "graded":
+                status = "failed"  # nbgrader recorded the submission but could not grade a notebook: it scores 0
             score, max_score, per_cell = read_scores(course, assignment, student, url)
             if committed:  # a rerun skips this student until the submission changes
                 done_file = marker(course, assignment, student)
@@ -206,8 +222,9 @@ def grade(course: Path, assignment: str, workers: int = 2, force: bool = False, 
 
 def summary(results: list[Result]) -> str:
     """A table for the instructor: one line per student, then the mean score of each test cell."""
-    lines = [f"{'student':24s} {'status':8s} {'score':>11s} {'seconds':>8s}"]
-    lines += [f"{r.student:24s} {r.status:8s} {r.score:5g}/{r.max_score:<5g} {r.seconds:8.1f}" for r in results]
+    lines = [f"{'student':28s} {'status':8s} {'score':>11s} {'seconds':>8s} {'cell time-outs':>15s}"]
+    lines += [f"{r.student:28s} {r.status:8s} {r.score:5g}/{r.max_score:<5g} {r.seconds:8.1f} {r.timeouts:15d}"
+              for r in results]
     cells = sorted({name for r in results for name in r.per_cell})
     if cells:
         lines.append("mean score per test cell:")
@@ -233,7 +250,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--submissions", type=Path, help="a folder per student to copy into submitted/ first")
     parser.add_argument("--workers", type=int, default=2, help="submissions graded at once (default 2)")
     parser.add_argument("--force", action="store_true", help="grade again even submissions already graded")
-    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per submission before it is stopped")
     parser.add_argument("--cell-timeout", type=float, help="seconds per cell (default: nbgrader_config.py's)")
     parser.add_argument("--student", action="append", help="grade only this student (repeatable)")
     parser.add_argument("--db", help="a gradebook server's URL (postgresql://...) instead of gradebook.db")
@@ -242,14 +258,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.submissions:
         _collect(args.submissions, args.course, args.assignment)
-    extra = [f"--Execute.timeout={args.cell_timeout:g}"] if args.cell_timeout else []
     client = None
     if args.dask:
         from distributed import Client, LocalCluster
 
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1) if args.dask == "local" else args.dask
         client = Client(cluster)
-    results = grade(args.course, args.assignment, args.workers, args.force, extra, args.timeout, args.student,
+    results = grade(args.course, args.assignment, args.workers, args.force, args.cell_timeout, args.student,
                     args.db, client, progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(summary(results))
     if not args.no_feedback:
