@@ -1,11 +1,12 @@
 """Grade a whole class with the real nbgrader, several submissions at once, safely: `lmrl-grade ASSIGNMENT`.
 
 nbgrader autogrades one submission after another, and its SQLite gradebook is not safe with several writers. Here
-each submission is autograded by its own `nbgrader autograde --student S` process (its preprocessors, its
-sandboxed kernel, its time-outs) against a private copy of the gradebook; this process, the only writer of the
-course's gradebook, copies each finished submission's grades into it, one transaction per student. So:
+`workers` long-lived processes each run nbgrader's own autograde (its API, as the formgrader calls it: its
+preprocessors, a fresh kernel per notebook, its cell time-outs) for one student at a time against a private copy
+of the gradebook; this process, the only writer of the course's gradebook, copies each finished submission's
+grades into it, one transaction per student. So:
 
-- a crash or a hung notebook costs that student's run, never another student's grade;
+- a crash or a looping notebook costs that student's run (or cell), never another student's grade;
 - killing the run loses nothing committed: run it again and it grades only the students it has no result for (a
   marker in `.lmrl-grade/` records the hash of the submission whose grades were committed; a changed submission
   is graded again);
@@ -35,7 +36,6 @@ import tempfile
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -200,7 +200,7 @@ def grade(course: Path, assignment: str, workers: int = 2, force: bool = False, 
             student, private, hashed = jobs[job]
             try:
                 status, log, seconds = job.result()
-            except (BrokenProcessPool, OSError) as err:  # the worker died: nothing committed, a rerun grades it
+            except Exception as err:  # the worker died (or Dask lost it): nothing committed, a rerun grades it
                 status, log, seconds = "crashed", f"the grading worker died: {err!r}", 0.0
             if status == "crashed":
                 committed = False
@@ -208,7 +208,7 @@ def grade(course: Path, assignment: str, workers: int = 2, force: bool = False, 
                 committed = _copy_grades(master, private, assignment, student)
             else:
                 committed = _has_submission(db_url, assignment, student)
-            if not (committed and (course / "autograded" / student / assignment).exists()) and status == "graded":
+            if status == "graded" and not (committed and (course / "autograded" / student / assignment).exists()):
                 status = "failed"  # nbgrader recorded the submission but could not grade a notebook: it scores 0
             score, max_score, per_cell = read_scores(course, assignment, student, url)
             if committed:  # a rerun skips this student until the submission changes
