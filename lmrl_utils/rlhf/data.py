@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -30,10 +31,16 @@ PROMPT_LEN = 8  # tokens of text the policy continues (about 25 characters)
 COMPLETION_LEN = 16  # tokens the policy writes: its actions, one episode
 
 
+@functools.cache
+def _token_ids(split: str) -> torch.Tensor:
+    """The English text's BPE ids of one split, encoded once per process (encoding takes about a second)."""
+    train_ids, val_ids = english_bpe_data(pretrained_tokenizer("english"))
+    return {"train": train_ids, "val": val_ids}[split]
+
+
 def sample_prompts(n: int, generator: torch.Generator, split: str = "train") -> torch.Tensor:
     """n prompts (n, PROMPT_LEN): windows of the English text's BPE tokens ("train" or "val" split)."""
-    train_ids, val_ids = english_bpe_data(pretrained_tokenizer("english"))
-    ids = train_ids if split == "train" else val_ids
+    ids = _token_ids(split)
     starts = torch.randint(len(ids) - PROMPT_LEN, (n,), generator=generator)
     return ids[starts[:, None] + torch.arange(PROMPT_LEN)]  # (n, PROMPT_LEN)
 
