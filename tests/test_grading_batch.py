@@ -120,3 +120,32 @@ def test_a_postgresql_gradebook_graded_by_a_dask_cluster(tmp_path, postgres_url)
     assert 0 < score < max_score and all(cells[name] == 0 for name in loses), cells
     assert not (course / "gradebook.db").exists() or read_scores(course, ASSIGNMENT, "full")[0] == 0, \
         "with --db the SQLite gradebook is left alone"
+
+
+def test_an_lms_export_is_collected_by_nbgrader_and_graded(tmp_path):
+    import zipfile
+
+    import nbformat
+
+    from lmrl_utils.grading.batch import main
+
+    course = make_course(tmp_path, ASSIGNMENT)
+    subs = standard_submissions(course, ASSIGNMENT)
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as z:  # the names an LMS gives: student_user_submission_file
+        z.writestr(f"doejane_LATE_101_5001_{NB[:-6]}-1.ipynb", nbformat.writes(subs[WRONG][NB]))
+        z.writestr(f"roebob_102_5002_{NB}", nbformat.writes(subs["blank"][NB]))
+        z.writestr("roebob_102_5002_notes.txt", "not a notebook of the assignment")
+    assert main([ASSIGNMENT, "--course", str(course), "--zip", str(archive), "--no-feedback"]) == 0
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == ["doejane", "roebob"]
+    assert (course / "submitted" / "doejane" / ASSIGNMENT / NB).is_file()
+    wrong, max_score, _ = read_scores(course, ASSIGNMENT, "doejane")  # the other tests grade a full notebook
+    assert 0 < wrong < max_score and read_scores(course, ASSIGNMENT, "roebob")[0] == 0
+    with pytest.raises(RuntimeError, match="matched the file-name pattern"):
+        from lmrl_utils.grading.collect import collect_zip
+
+        bad = tmp_path / "bad.zip"
+        with zipfile.ZipFile(bad, "w") as z:
+            z.writestr(NB, nbformat.writes(subs["blank"][NB]))  # no student in the name
+        shutil.rmtree(course / "submitted")
+        collect_zip([bad], course, ASSIGNMENT)

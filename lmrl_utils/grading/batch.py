@@ -16,6 +16,7 @@ Example (an instructor, from the repository root after `nbgrader collect` or wit
 
     lmrl-grade 04_mdp --workers 2                          # grade submitted/*/04_mdp, feedback, grades.csv
     lmrl-grade 04_mdp --submissions ~/handed_in/04_mdp     # first copy DIR/<student>/*.ipynb into submitted/
+    lmrl-grade 04_mdp --zip ~/Downloads/export.zip          # first unpack an LMS export (nbgrader zip_collect)
     lmrl-grade 04_mdp --db postgresql://grader@db/lmrl --dask tcp://scheduler:8786 --workers 32
 
 With a PostgreSQL gradebook (`--db`; create it with `nbgrader generate_assignment A --CourseDirectory.db_url=URL`)
@@ -38,6 +39,8 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from lmrl_utils.grading.collect import LMS_FILENAME, collect_folders, collect_zip
 
 MARKERS = ".lmrl-grade"  # <course>/.lmrl-grade/<assignment>/<student>.json: the hash of what was graded
 
@@ -234,20 +237,16 @@ def summary(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def _collect(submissions: Path, course: Path, assignment: str) -> None:
-    """Copy DIR/<student>/... into submitted/<student>/<assignment>/, as `nbgrader collect` would."""
-    for folder in sorted(p for p in submissions.iterdir() if p.is_dir()):
-        target = course / "submitted" / folder.name / assignment
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(folder, target)
-
-
 def main(argv: list[str] | None = None) -> int:
     """The `lmrl-grade` command: grade, then write feedback and export grades.csv with nbgrader itself."""
     parser = argparse.ArgumentParser(prog="lmrl-grade", description=__doc__.split("\n\n")[0])
     parser.add_argument("assignment", help="the assignment id, e.g. 04_mdp")
     parser.add_argument("--course", type=Path, default=Path("."), help="the course folder (nbgrader_config.py)")
     parser.add_argument("--submissions", type=Path, help="a folder per student to copy into submitted/ first")
+    parser.add_argument("--zip", type=Path, action="append", help="an LMS export (.zip) to unpack into submitted/"
+                        " first with nbgrader zip_collect (repeatable)")
+    parser.add_argument("--zip-pattern", default=LMS_FILENAME, help="regular expression with groups student_id and"
+                        " file_id for the archive's file names (default: <student>_<n>_<n>_<notebook>.ipynb)")
     parser.add_argument("--workers", type=int, default=2, help="submissions graded at once (default 2)")
     parser.add_argument("--force", action="store_true", help="grade again even submissions already graded")
     parser.add_argument("--cell-timeout", type=float, help="seconds per cell (default: nbgrader_config.py's)")
@@ -257,7 +256,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-feedback", action="store_true", help="skip feedback and export")
     args = parser.parse_args(argv)
     if args.submissions:
-        _collect(args.submissions, args.course, args.assignment)
+        collect_folders(args.submissions, args.course, args.assignment)
+    if args.zip:
+        students = collect_zip(args.zip, args.course, args.assignment, args.zip_pattern)
+        print(f"collected {len(students)} students from {len(args.zip)} archive(s)", file=sys.stderr)
     client = None
     if args.dask:
         from distributed import Client, LocalCluster
