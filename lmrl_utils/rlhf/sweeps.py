@@ -96,12 +96,12 @@ def sweep(runs: dict[str, Run], seeds: tuple[int, ...], workers: int | None = No
             reward_models.trained_reward_model()  # build the shared artefact once, before the workers read it
         n = min(workers or 2, os.cpu_count() or 1, len(missing))
         if n == 1:
-            results = [run_one(*job) for job in missing]
+            for job in missing:
+                atomic_save(run_one(*job), run_path(*job))
         else:  # spawn: a fresh interpreter per worker, no forked torch threads
             with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
-                results = list(pool.map(_run_star, missing))
-        for job, result in zip(missing, results, strict=True):
-            atomic_save(result, run_path(*job))
+                for job, result in zip(missing, pool.map(_run_star, missing), strict=True):
+                    atomic_save(result, run_path(*job))  # saved as it arrives: an interrupted build keeps it
     loaded = iter([load_or_build(run_path(*job), lambda job=job: run_one(*job)) for job in jobs])
     return {name: [next(loaded) for _ in seeds] for name in runs}
 
