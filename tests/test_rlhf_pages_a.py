@@ -19,3 +19,13 @@ def test_length_reward_counts_completion_characters_only():
     assert scores.shape == (2,)
     assert scores[0].item() == len(tok.decode(short + short))
     assert scores[1].item() == len(tok.decode(long[:2]))
+
+
+def test_accuracy_by_pairs_keeps_sizes_and_seeds_in_order(monkeypatch):
+    from lmrl_utils.rlhf import reward_curves
+
+    monkeypatch.setattr(reward_curves, "held_out_accuracy", lambda n, seed: n + seed / 10)  # no training
+    monkeypatch.setattr(reward_curves.data, "preference_data", lambda: None)
+    monkeypatch.setattr(reward_curves, "load_or_build", lambda path, build: build())  # nothing cached
+    curves = reward_curves.accuracy_by_pairs(sizes=(10, 30), seeds=(0, 1, 2), workers=1)
+    assert curves == {10: [10.0, 10.1, 10.2], 30: [30.0, 30.1, 30.2]}
