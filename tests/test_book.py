@@ -79,7 +79,7 @@ def test_a_virtual_environment_in_the_repository_leaves_the_book_unchanged(tmp_p
 
     book = tmp_path / "book"
     book.mkdir()
-    for name in ("_toc.yml", "intro.md", "bibliography.md", "references.bib"):
+    for name in ("_toc.yml", "intro.md", "notation.md", "bibliography.md", "references.bib"):
         shutil.copy(REPO / name, book / name)
     shutil.copytree(REPO / "chapters", book / "chapters")
     config = yaml.safe_load((REPO / "_config.yml").read_text())
