@@ -46,8 +46,8 @@ class RewardModel(nn.Module):
 
     Each completion position has attended to the prompt and to the completion so far, so its score can depend on
     both; summing makes a longer good answer worth more, like the annotator's r*, which adds up words (reading only
-    the last position, as InstructGPT does, generalises less well here: 0.73 against 0.78 held-out accuracy, one
-    seed). forward: tokens (B, T) -> scores (B,). The copy leaves the language model it was made from untouched.
+    the last position, as InstructGPT does, generalised less well on this chapter's preference pairs).
+    forward: tokens (B, T) -> scores (B,). The copy leaves the language model it was made from untouched.
     """
 
     def __init__(self, gpt: GPT, prompt_len: int) -> None:
