@@ -30,7 +30,6 @@ import argparse
 import hashlib
 import json
 import multiprocessing
-import os
 import shutil
 import subprocess
 import sys
@@ -43,7 +42,6 @@ from pathlib import Path
 
 from lmrl_utils.grading.collect import LMS_FILENAME, collect_folders, collect_zip
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 MARKERS = ".lmrl-grade"  # <course>/.lmrl-grade/<assignment>/<student>.json: the hash of what was graded
 
 
@@ -95,16 +93,10 @@ def students_to_grade(course: Path, assignment: str, force: bool = False, only: 
     return todo
 
 
-def _autograde(course: Path, assignment: str, student: str, db_url: str, cell_timeout: float | None = None,
-               threads: int | None = None) -> tuple[str, str, float]:
+def _autograde(course: Path, assignment: str, student: str, db_url: str, cell_timeout: float | None = None
+               ) -> tuple[str, str, float]:
     """nbgrader's own autograde (its API, as the formgrader calls it) for one student against the gradebook at
-    `db_url`, in this long-lived worker process, which imports nbgrader (~3 s) once: (status, log, seconds).
-
-    `threads`: the math libraries' threads in the kernels this worker starts (they inherit its environment), so
-    that `workers` kernels share the cores instead of each spinning up one thread per core."""
-    if threads:
-        for name in THREAD_VARIABLES:
-            os.environ[name] = str(threads)
+    `db_url`, in this long-lived worker process, which imports nbgrader (~3 s) once: (status, log, seconds)."""
     from nbgrader.apps.api import NbGraderAPI
     from traitlets.config.loader import PyFileConfigLoader
 
@@ -188,9 +180,6 @@ def grade(course: Path, assignment: str, workers: int = 2, force: bool = False, 
     master = course / "gradebook.db"
     url = db_url or f"sqlite:///{master}"
     students = students_to_grade(course, assignment, force, only)
-    threads = None if client is not None else max(1, (os.cpu_count() or 1) // max(1, workers))
-    if any(name in os.environ for name in THREAD_VARIABLES):
-        threads = None  # the instructor chose: the kernels inherit it
     results: list[Result] = []
     spawn = multiprocessing.get_context("spawn")  # fresh interpreters, whatever the caller has imported
     with tempfile.TemporaryDirectory(prefix="lmrl-grade-") as tmp, \
@@ -201,7 +190,7 @@ def grade(course: Path, assignment: str, workers: int = 2, force: bool = False, 
             if db_url is None:
                 shutil.copy(master, private)
             hashed = submission_hash(course / "submitted" / student / assignment)
-            args = (course, assignment, student, db_url or f"sqlite:///{private}", cell_timeout, threads)
+            args = (course, assignment, student, db_url or f"sqlite:///{private}", cell_timeout)
             job = pool.submit(_autograde, *args) if client is None else client.submit(_autograde, *args, pure=False)
             jobs[job] = (student, private, hashed)
         if client is None:
