@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 
 import numpy as np
@@ -27,6 +24,7 @@ from lmrl_utils.cache import cache_dir, load_or_build, recipe_key
 from lmrl_utils.rl import policy_gradient, ppo
 from lmrl_utils.rl.policy_gradient import ReinforceConfig
 from lmrl_utils.rl.ppo import PPOConfig
+from lmrl_utils.workers import run_jobs
 
 Run = tuple[str, ReinforceConfig | PPOConfig]  # ("reinforce" or "ppo", its config)
 KEEP = ("env_steps", "mean_return", "kl")  # what a cached history keeps of each update
@@ -40,11 +38,6 @@ def run_one(algo: str, config: ReinforceConfig | PPOConfig, env_id: str, seed: i
     out = {k: np.array([h[k] for h in history]) for k in KEEP if k in history[0]}
     out["episodes"] = config.n_envs * (1 + np.arange(len(history)))
     return out
-
-
-def _run_star(args: tuple) -> dict[str, np.ndarray]:
-    """`run_one` on a tuple of arguments, for the process pool."""
-    return run_one(*args)
 
 
 def _code_hash() -> str:
@@ -61,13 +54,7 @@ def learning_curves(runs: dict[str, Run], seeds: tuple[int, ...], env_id: str = 
 
     def build() -> dict:
         jobs = [(algo, cfg, env_id, seed) for algo, cfg in runs.values() for seed in seeds]
-        n = workers or min(2, os.cpu_count() or 1)
-        if n == 1:
-            results = [_run_star(job) for job in jobs]
-        else:  # spawn: a fresh interpreter per worker, no forked torch threads
-            with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
-                results = list(pool.map(_run_star, jobs))
-        it = iter(results)
+        it = iter(run_jobs(run_one, jobs, workers))
         return {name: [next(it) for _ in seeds] for name in runs}
 
     return load_or_build(cache_dir() / f"pg-curves-{recipe_key(recipe)}.pt", build)

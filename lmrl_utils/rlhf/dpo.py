@@ -12,9 +12,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import inspect
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 
 import torch
@@ -27,6 +24,7 @@ from lmrl_utils.rlhf.reward_models import trained_reward_model
 from lmrl_utils.rlhf.rlhf import dpo_loss, sequence_log_probs
 from lmrl_utils.rlhf.tuning import TuneConfig, measure, tune
 from lmrl_utils.seeding import seed_everything, torch_generator
+from lmrl_utils.workers import run_jobs
 
 
 def optimal_policy(ref_probs: torch.Tensor, rewards: torch.Tensor, beta: float) -> torch.Tensor:
@@ -121,11 +119,6 @@ def _run(route: str, config: DPOConfig | TuneConfig, seed: int) -> list[dict]:
     return tune(reward_model, config, seed)[1]
 
 
-def _run_star(args: tuple) -> list[dict]:
-    """`_run` on a tuple of arguments, for the process pool."""
-    return _run(*args)
-
-
 def _code_hash() -> str:
     """A short hash of every module a run's numbers depend on: edited training code makes new runs."""
     source = "".join(inspect.getsource(m) for m in (rlhf, tuning, reward_models, data, inspect.getmodule(_run)))
@@ -142,13 +135,7 @@ def compare_routes(dpo_config: DPOConfig, tune_config: TuneConfig, seeds: tuple[
     def build() -> dict:
         preference_data(), trained_reward_model()  # build the shared caches once, before the workers read them
         jobs = [(route, cfg, seed) for route, cfg in (("dpo", dpo_config), ("rm+pg", tune_config)) for seed in seeds]
-        n = workers or min(2, os.cpu_count() or 1)
-        if n == 1:
-            results = [_run_star(job) for job in jobs]
-        else:  # spawn: a fresh interpreter per worker, no forked torch threads
-            with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
-                results = list(pool.map(_run_star, jobs))
-        it = iter(results)
+        it = iter(run_jobs(_run, jobs, workers))
         return {route: [next(it) for _ in seeds] for route in ("dpo", "rm+pg")}
 
     return load_or_build(cache_dir() / f"rlhf-dpo-vs-pg-{recipe_key(recipe)}.pt", build)

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
 
 import torch
 
@@ -26,6 +23,7 @@ from lmrl_utils.rlhf import data, reward_models, rlhf
 from lmrl_utils.rlhf.reward_models import preference_accuracy
 from lmrl_utils.rlhf.rlhf import RewardModel, train_reward_model
 from lmrl_utils.seeding import torch_generator
+from lmrl_utils.workers import run_jobs
 
 
 def held_out_accuracy(n_pairs: int, seed: int) -> float:
@@ -41,11 +39,6 @@ def held_out_accuracy(n_pairs: int, seed: int) -> float:
         return preference_accuracy(model, prefs["val_chosen"], prefs["val_rejected"])
 
 
-def _run_star(job: tuple[int, int]) -> float:
-    """`held_out_accuracy` on a tuple (n_pairs, seed), for the process pool."""
-    return held_out_accuracy(*job)
-
-
 def accuracy_by_pairs(sizes: tuple[int, ...] = (250, 1000, 2000), seeds: tuple[int, ...] = (0, 1),
                       workers: int | None = None) -> dict[int, list[float]]:
     """{n_pairs: [held-out accuracy of each seed]}, built once (≤ 2 worker processes) and cached."""
@@ -56,13 +49,7 @@ def accuracy_by_pairs(sizes: tuple[int, ...] = (250, 1000, 2000), seeds: tuple[i
     def build() -> dict[int, list[float]]:
         data.preference_data()  # build the shared pairs once, before the workers read them
         jobs = [(n, seed) for n in sizes for seed in seeds]
-        n_workers = workers or min(2, os.cpu_count() or 1)
-        if n_workers == 1:
-            results = [_run_star(job) for job in jobs]
-        else:  # spawn: a fresh interpreter per worker, no forked torch threads
-            with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                results = list(pool.map(_run_star, jobs))
-        it = iter(results)
+        it = iter(run_jobs(held_out_accuracy, jobs, workers))
         return {n: [next(it) for _ in seeds] for n in sizes}
 
     return load_or_build(cache_dir() / f"rlhf-rm-by-pairs-{recipe_key(recipe)}.pt", build)

@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import multiprocessing
-import os
 import re
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 
 import torch
@@ -30,6 +27,7 @@ from lmrl_utils.rlhf import data, rlhf, tuning
 from lmrl_utils.rlhf.data import completions, sample_completions, sample_prompts
 from lmrl_utils.rlhf.tuning import TuneConfig, tune
 from lmrl_utils.seeding import torch_generator
+from lmrl_utils.workers import run_jobs
 
 N_AUDIT = 200  # completions of the tuned policy kept for the audit
 SENTENCE_END = re.compile(r"([A-Za-z]+)\.(?= |$)")  # a word, a full stop, then a space or the end
@@ -78,11 +76,6 @@ def _run(config: TuneConfig, seed: int) -> dict:
     return {"history": history, "texts": sample_texts(policy, tok, N_AUDIT, seed=20_000 + seed)}
 
 
-def _run_star(args: tuple) -> dict:
-    """`_run` on a tuple of arguments, for the process pool."""
-    return _run(*args)
-
-
 def _code_hash() -> str:
     """A short hash of the modules a run depends on: edited training code or an edited check makes new runs."""
     source = "".join(inspect.getsource(m) for m in (rlhf, tuning, data, inspect.getmodule(_run)))
@@ -98,13 +91,7 @@ def checker_runs(configs: dict[str, TuneConfig], seeds: tuple[int, ...],
 
     def build() -> dict:
         jobs = [(cfg, seed) for cfg in configs.values() for seed in seeds]
-        n = workers or min(2, os.cpu_count() or 1)
-        if n == 1:
-            results = [_run_star(job) for job in jobs]
-        else:  # spawn: a fresh interpreter per worker, no forked torch threads
-            with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
-                results = list(pool.map(_run_star, jobs))
-        it = iter(results)
+        it = iter(run_jobs(_run, jobs, workers))
         return {name: [next(it) for _ in seeds] for name in configs}
 
     return load_or_build(cache_dir() / f"rlhf-verifiable-{recipe_key(recipe)}.pt", build)
