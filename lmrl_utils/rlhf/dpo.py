@@ -9,7 +9,6 @@ Example:
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import inspect
 from dataclasses import asdict, dataclass
@@ -17,12 +16,11 @@ from dataclasses import asdict, dataclass
 import torch
 
 from lmrl_utils.cache import cache_dir, load_or_build, recipe_key, torch_threads
-from lmrl_utils.lm.pretrained import pretrained
 from lmrl_utils.rlhf import data, reward_models, rlhf, tuning
 from lmrl_utils.rlhf.data import PROMPT_LEN, preference_data, sample_prompts
 from lmrl_utils.rlhf.reward_models import trained_reward_model
 from lmrl_utils.rlhf.rlhf import dpo_loss, sequence_log_probs
-from lmrl_utils.rlhf.tuning import TuneConfig, measure, tune
+from lmrl_utils.rlhf.tuning import EVAL_SEED, TuneConfig, measure, reference_and_policy, tune
 from lmrl_utils.seeding import seed_everything, torch_generator
 from lmrl_utils.workers import run_jobs
 
@@ -77,19 +75,14 @@ def train_dpo(config: DPOConfig, seed: int) -> tuple[torch.nn.Module, list[dict]
     reward_model, _ = trained_reward_model()
     with torch_threads(config.n_threads):
         seed_everything(seed)
-        reference, tok, _ = pretrained("english")  # frozen π_ref, eval mode (no dropout)
-        for p in reference.parameters():
-            p.requires_grad_(False)
-        policy = copy.deepcopy(reference)
-        for p in policy.parameters():
-            p.requires_grad_(True)
+        reference, policy, tok = reference_and_policy()  # frozen π_ref (eval mode, no dropout), trainable copy
         optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
         chosen, rejected = prefs["chosen"], prefs["rejected"]  # (N, T) each
         with torch.no_grad():  # π_ref never changes: its log-probabilities once, for every pair
             ref_chosen = sequence_log_probs(reference, chosen, PROMPT_LEN)  # (N,)
             ref_rejected = sequence_log_probs(reference, rejected, PROMPT_LEN)  # (N,)
         train_gen, eval_gen = torch_generator(seed), torch_generator(10_000 + seed)
-        eval_prompts = sample_prompts(config.n_eval_prompts, torch_generator(12345), split="val")  # as in tune
+        eval_prompts = sample_prompts(config.n_eval_prompts, torch_generator(EVAL_SEED), split="val")  # as in tune
 
         def evaluate(step: int) -> dict:
             row = measure(policy, reference, reward_model, tok, eval_prompts, eval_gen)

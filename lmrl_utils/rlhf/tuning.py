@@ -23,6 +23,7 @@ from lmrl_utils.rlhf.data import COMPLETION_LEN, PROMPT_LEN, completions, labell
 from lmrl_utils.rlhf.rlhf import rlhf_update, sequence_log_probs
 from lmrl_utils.seeding import seed_everything, torch_generator
 
+EVAL_SEED = 12345  # the evaluation prompts' seed: every run is measured on the same held-out prompts
 RewardFn = Callable[[torch.Tensor], torch.Tensor]  # tokens (B, T) -> scores (B,)
 
 
@@ -62,21 +63,27 @@ def measure(policy: torch.nn.Module, reference: torch.nn.Module, reward_fn: Rewa
             "kl": kl.mean().item(), "distinct2": distinct_n(texts, 2)}
 
 
+def reference_and_policy() -> tuple[torch.nn.Module, torch.nn.Module, Tokenizer]:
+    """(π_ref, π_θ, tokenizer): Chapter 3's English model frozen (eval mode, never stepped) and a trainable copy."""
+    reference, tok, _ = pretrained("english")
+    for p in reference.parameters():
+        p.requires_grad_(False)
+    policy = copy.deepcopy(reference)
+    for p in policy.parameters():
+        p.requires_grad_(True)
+    return reference, policy, tok
+
+
 def tune(reward_fn: RewardFn, config: TuneConfig, seed: int) -> tuple[torch.nn.Module, list[dict]]:
     """RLHF from a fresh copy of Chapter 3's English model against `reward_fn` (a reward model, r* itself or a
     program that checks), with the KL penalty β to the frozen model. Returns the tuned policy and the
     measurements taken at update 0, every `evaluate_every` updates and after the last one."""
     with torch_threads(config.n_threads):
         seed_everything(seed)  # seeding: every draw of the run follows from `seed`
-        reference, tok, _ = pretrained("english")  # frozen π_ref: eval mode, never stepped
-        for p in reference.parameters():
-            p.requires_grad_(False)
-        policy = copy.deepcopy(reference)
-        for p in policy.parameters():
-            p.requires_grad_(True)
+        reference, policy, tok = reference_and_policy()
         optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
         train_gen, eval_gen = torch_generator(seed), torch_generator(10_000 + seed)
-        eval_prompts = sample_prompts(config.n_eval_prompts, torch_generator(12345), split="val")  # same every run
+        eval_prompts = sample_prompts(config.n_eval_prompts, torch_generator(EVAL_SEED), split="val")
         history = [{"update": 0, **measure(policy, reference, reward_fn, tok, eval_prompts, eval_gen)}]
         for update in range(1, config.updates + 1):
             # ALGO LOGIC: sample, score, penalise, leave-one-out baseline, one REINFORCE step
