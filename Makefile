@@ -21,7 +21,7 @@ book: install
 serve: book
 	$(PYTHON) -m http.server 8000 --directory _build/html
 
-# The whole test suite: unit tests, every solution notebook (nbmake), the book build, end-to-end grading.
+# The whole test suite: unit tests, the book build, end-to-end grading (which runs every solution notebook).
 test: install
 	$(PYTHON) -m pytest -n $(JOBS)
 

@@ -1,11 +1,11 @@
 """Shared test configuration: the `slow` and `chapter` markers, and `--chapter` to check one chapter alone.
 
     make test                          # everything (what CI runs)
-    make test-fast                     # pytest -m "not slow": no book build, no nbgrader round trips, no nbmake
+    make test-fast                     # pytest -m "not slow": no book build, no nbgrader round trips
     make test-chapter CH=04_mdp        # pytest --chapter 04_mdp: that chapter's pages, notebooks, round trip
 
 An item belongs to a chapter when its id names the chapter's folder (parametrized release, round-trip and
-notebook tests; nbmake items under solutions/<folder>/; pages under chapters/<folder>/) or when its module says
+notebook tests; pages under chapters/<folder>/) or when its module says
 `pytestmark = pytest.mark.chapter("04_mdp")`. With `--chapter`, the fast checks that belong to no chapter
 (lint, the checks' own tests, ...) run too; the whole-book build does not, the chapter's pages run one by one
 instead (tests/test_pages.py).
@@ -22,12 +22,15 @@ collect_ignore_glob = ["wrong_answers/*.py", "correct_variants/*.py"]
 
 SLOW_FILES = {"test_book.py", "test_grading_e2e.py", "test_grading_robustness.py", "test_pages.py",
               "test_grading_quality.py", "test_grading_batch.py"}
-# The longest items start first, so `pytest -n 2` does not leave one worker idle at the end behind a round trip
-# that started late (seconds measured on 2 cores; unknown items keep their order after these).
-LONGEST_FIRST = ["test_round_trip[03_lm_training]", "test_round_trip[04_mdp]", "test_round_trip[02_tokenization]",
-                 "test_round_trip[06_policy_gradients]", "test_round_trip[05_imitation]",
-                 "test_round_trip[07_rlhf]", "test_round_trip[01_attention]", "test_round_trip[00_getting_started]",
-                 "test_a_killed_run_is_finished_by_a_rerun_with_the_same_grades"]
+# The longest items start first, so `pytest -n 2` does not leave one worker idle at the end behind a long item
+# that started late (seconds measured on 2 busy cores; unknown items keep their order after these).
+LONGEST_FIRST = ["test_round_trip[03_lm_training]", "test_correct_answers_pass_on_other_seeds[06_policy_gradients]",
+                 "test_round_trip[06_policy_gradients]", "test_round_trip[07_rlhf]",
+                 "test_a_postgresql_gradebook_graded_by_a_dask_cluster", "test_round_trip[04_mdp]",
+                 "test_round_trip[05_imitation]", "test_an_lms_export_is_collected_by_nbgrader_and_graded",
+                 "test_correct_answers_pass_on_other_seeds[07_rlhf]", "test_round_trip[02_tokenization]",
+                 "test_a_killed_run_is_finished_by_a_rerun_with_the_same_grades", "test_round_trip[00_getting_started]",
+                 "test_round_trip[01_attention]"]
 FOLDERS = [c.folder for c in CHAPTERS]
 
 

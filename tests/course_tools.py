@@ -129,15 +129,15 @@ def student_id(wrong_answer: str) -> str:
     return f"wrong-{wrong_answer.replace('_', '-')}"
 
 
-def standard_submissions(course: Path, assignment: str) -> dict[str, dict]:
+def standard_submissions(course: Path, assignment: str, n_wrong: int | None = None) -> dict[str, dict]:
     """The round trip's submissions: "full" (the solution), "blank" (the student notebook as released) and
     one per wrong answer of tests/wrong_answers/<assignment>.py (its edited notebooks; the others blank), each
-    student id -> {notebook name: nb}."""
+    student id -> {notebook name: nb}. `n_wrong` keeps the registry's first n wrong answers."""
     released = released_notebooks(course, assignment)
     sources = source_notebooks(course, assignment)
     full = {name: filled_in(nb, sources[name]) for name, nb in released.items()}
     students = {"full": full, "blank": released}
-    for name, case in wrong_answers(assignment).items():
+    for name, case in list(wrong_answers(assignment).items())[:n_wrong]:
         edited = apply_edits(full, case["edits"])
         # a notebook the wrong answer leaves alone is handed in blank: it would only re-earn the full marks the
         # "full" student already shows, at the cost of a run (Chapter 3's lm.ipynb trains for half a minute)

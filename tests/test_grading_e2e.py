@@ -1,15 +1,18 @@
 """The real nbgrader round trip for every assignment: release, submit, autograde (with `lmrl-grade`, which runs
 nbgrader's autograde for two students at a time), feedback, export.
 
-For each assignment, three kinds of submission: the instructor's solution (full marks), the untouched student
-notebook (0) and every plausible wrong answer of tests/wrong_answers/<assignment>.py (strictly between, with
-the named test cells at 0). Scores are read from the gradebook: nbgrader exits 0 even when tests fail.
+For each assignment, three submissions: the instructor's solution (full marks), the untouched student notebook
+(0) and the first plausible wrong answer of tests/wrong_answers/<assignment>.py (strictly between, with the
+named test cells at 0). Scores are read from the gradebook: nbgrader exits 0 even when tests fail. Every other
+wrong answer is graded by the same cells in one process (tests/test_grading_quality.py), which is where a test
+cell's verdict is decided; here nbgrader's plumbing is checked: scores, partial credit, feedback, export.
 """
 
 from __future__ import annotations
 
 import csv
 
+import nbformat
 import pytest
 from course_tools import (
     HIDDEN_REGION,
@@ -41,15 +44,24 @@ def test_round_trip(assignment, tmp_path):
     course = make_course(tmp_path, assignment)
     released = released_notebooks(course, assignment)
     sources = source_notebooks(course, assignment)
-    wrong = wrong_answers(assignment)
+    wrong = dict(list(wrong_answers(assignment).items())[:1])
     assert wrong, f"tests/wrong_answers/{assignment}.py must name at least one plausible wrong answer"
-    students = standard_submissions(course, assignment)
+    students = standard_submissions(course, assignment, n_wrong=1)
     for student, nbs in students.items():
         submit(course, assignment, student, nbs)
 
     results = grade(course, assignment, workers=2, progress=lambda _: None)  # lmrl-grade: nbgrader, 2 at once
     log = "\n".join(f"--- {r.student}: {r.status}\n{r.log[-1500:]}" for r in results)
     assert {r.student for r in results} == set(students), log[-3000:]
+
+    # the solution runs top to bottom without an error, demos included (the suite's only run of the instructor
+    # notebooks: nbgrader executes every cell of the "full" submission, hidden tests re-inserted)
+    for path in sorted((course / "autograded" / "full" / assignment).glob("*.ipynb")):
+        cells = nbformat.read(path, as_version=4).cells
+        errors = [f"cell {i}: {out.get('ename')}: {out.get('evalue')}" for i, cell in enumerate(cells)
+                  for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+        assert not errors, f"the solution of {path.name} raises: {errors[:3]}"
+    assert len(list((course / "autograded" / "full" / assignment).glob("*.ipynb"))) == len(released)
 
     score, max_score, per_cell = scores(course, assignment, "full")
     assert max_score > 0
