@@ -5,6 +5,7 @@ and checks the scores (solution full marks, blank 0). Peak memory is the largest
 process tree (sampled every 0.2 s).
 
     python bench/grading_speed.py 00_getting_started --copies 4         # ~5 min on 2 quiet cores
+    python bench/grading_speed.py 06_policy_gradients --modes 2         # lmrl-grade with 2 workers only
 """
 
 from __future__ import annotations
@@ -76,12 +77,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("assignment")
     parser.add_argument("--copies", type=int, default=4, help="copies of the solution and of the blank notebook")
+    parser.add_argument("--modes", default="nbgrader,1,2", help="graders to time: nbgrader and/or worker counts")
     args = parser.parse_args()
     n = 2 * args.copies
     print(f"{args.assignment}: {n} submissions")
     print("| grader | seconds | submissions/min | speed-up | peak MB |\n|---|---|---|---|---|")
     base = None
-    for mode in ("nbgrader", "1", "2"):
+    for mode in args.modes.split(","):
         seconds, mb = run(args.assignment, args.copies, mode)
         base = base or seconds
         name = "nbgrader autograde (sequential)" if mode == "nbgrader" else f"lmrl-grade --workers {mode}"
