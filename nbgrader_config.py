@@ -25,11 +25,11 @@ c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
 c.Execute.execute_retries = 0
 
-# Feedback must not show hidden tests to students.
+# Feedback must not show hidden tests, instructor paths or giant outputs to students (lmrl_utils.grading.feedback).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-    "lmrl_utils.grading.feedback.ShortenHiddenTestErrors",  # before ClearHiddenTests, which removes the marker it needs
+    "lmrl_utils.grading.feedback.SafeFeedback",  # before ClearHiddenTests, which removes the marker it needs
     "nbgrader.preprocessors.ClearHiddenTests",
 ]
 

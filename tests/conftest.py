@@ -21,6 +21,7 @@ from lmrl_utils.chapters import CHAPTERS
 collect_ignore_glob = ["wrong_answers/*.py", "correct_variants/*.py"]
 
 SLOW_FILES = {"test_book.py", "test_grading_e2e.py", "test_grading_robustness.py", "test_pages.py",
+              "test_grading_feedback.py",
               "test_grading_quality.py", "test_grading_batch.py"}
 # The longest items start first, so `pytest -n 2` does not leave one worker idle at the end behind a long item
 # that started late (seconds measured on 2 busy cores; unknown items keep their order after these).

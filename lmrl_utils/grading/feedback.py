@@ -1,34 +1,119 @@
-"""An nbgrader preprocessor that keeps hidden tests hidden in the feedback students receive.
+"""An nbgrader preprocessor for the feedback students receive: their scores and messages, never the hidden tests.
 
-nbgrader's `ClearHiddenTests` removes the hidden region from a test cell's source, but a failed hidden test
-still shows an IPython traceback, and a traceback quotes the lines of test code around the failure. This
-preprocessor runs first and cuts each error of a hidden-test cell down to its last line, e.g.
-"CheckFailed: softmax(...) is wrong at [0, 2]: expected 0.25, got 0.5", which says what is wrong without
-showing the test. Enabled in `nbgrader_config.py` (GenerateFeedback.preprocessors).
+nbgrader's `ClearHiddenTests` removes the hidden region from a test cell's source, but the outputs of the cell stay:
+a failed hidden test's IPython traceback quotes the lines of test code around the failure, and student code
+called by a hidden test can `display()` or raise whatever it likes, the hidden cell's own source included.
+`SafeFeedback` runs first (enabled in `nbgrader_config.py`, GenerateFeedback.preprocessors) and:
+
+- keeps, of a hidden-test cell's outputs, only its errors, cut to one line of at most `MAX_MESSAGE` characters,
+  e.g. "CheckFailed: softmax(...) is wrong at [0, 2]: expected 0.25, got 0.5": what is wrong, not the test;
+- removes every line of hidden-test code from every output of the notebook, and the instructor's folders
+  (the course folder, the Python installation) from every traceback;
+- truncates any text output to `MAX_OUTPUT` characters and drops images larger than that, so a student who
+  prints 100 MB gets a feedback page of normal size;
+- neutralises the hidden-test markers in cells that are not test cells, so a student who types them does not
+  break `ClearHiddenTests` (and everybody's feedback run).
+
+>>> from nbformat.v4 import new_code_cell, new_notebook, new_output
+>>> secret = "assert secret_check(x) == 42"
+>>> test = {"nbgrader": {"grade": True, "solution": False, "grade_id": "t", "points": 1}}
+>>> cell = new_code_cell(f"### BEGIN HIDDEN TESTS\\n{secret}\\n### END HIDDEN TESTS", metadata=test, outputs=[
+...     new_output("display_data", {"text/plain": secret}),
+...     new_output("error", ename="ValueError", evalue=f"{secret} (in /course/x.py)", traceback=["..."])])
+>>> [(o.output_type, o.traceback) for o in scrub(cell, hidden_lines(new_notebook(cells=[cell])), ["/course"]).outputs]
+[('error', ['ValueError: [hidden test] (in …/x.py)'])]
 """
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-HIDDEN_MARK = "BEGIN HIDDEN TESTS"
+HIDDEN_MARK, END_MARK = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
+MAX_OUTPUT = 20_000  # characters of one text output (or bytes of one image) shown in feedback
+MAX_MESSAGE = 500  # characters of a hidden test's error message
+TEXT_TYPES = ("text/plain", "text/html", "text/markdown", "text/latex", "application/json")
 
 
-class ShortenHiddenTestErrors(NbGraderPreprocessor):
-    """Replace the traceback of every error in a hidden-test cell by the error's one-line message."""
+def is_test_cell(cell: NotebookNode) -> bool:
+    """A test cell (graded, not a solution): its source comes from the gradebook, not from the student."""
+    meta = cell.metadata.get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution")
 
-    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
-        if cell.cell_type != "code" or HIDDEN_MARK not in cell.source:
-            return cell, resources
-        outputs = []
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                message = f"{out.get('ename', 'Error')}: {out.get('evalue', '')}"
-                out = NotebookNode(output_type="error", ename=out.get("ename", "Error"),
-                                   evalue=out.get("evalue", ""), traceback=[message])
-            elif out.get("output_type") == "stream":
-                continue  # hidden tests may print inputs; students see only the verdict
-            outputs.append(out)
-        cell.outputs = outputs
-        return cell, resources
+
+def hidden_lines(nb: NotebookNode, min_length: int = 12) -> list[str]:
+    """The lines of hidden-test code of the notebook long enough to identify it, longest first."""
+    lines: set[str] = set()
+    for cell in nb.cells:
+        if not is_test_cell(cell) or HIDDEN_MARK not in cell.source:
+            continue
+        inside = False
+        for line in cell.source.splitlines():
+            inside = (inside or HIDDEN_MARK in line) and END_MARK not in line
+            if inside and len(line.strip()) >= min_length and HIDDEN_MARK not in line:
+                lines.add(line.strip())
+    return sorted(lines, key=len, reverse=True)
+
+
+def _clean(text: str, secrets: list[str], paths: list[str], limit: int) -> str:
+    """`text` with hidden-test lines and instructor paths removed, cut to `limit` characters."""
+    for secret in secrets:
+        text = text.replace(secret, "[hidden test]")
+    for path in paths:
+        text = text.replace(path, "…")
+    if len(text) > limit:
+        text = text[:limit] + f"\n[… output truncated: {len(text):,} characters, feedback shows {limit:,}]"
+    return text
+
+
+def scrub(cell: NotebookNode, secrets: list[str], paths: list[str]) -> NotebookNode:
+    """What a student may see of one cell (see the module's docstring)."""
+    if not is_test_cell(cell):
+        for mark in (HIDDEN_MARK, END_MARK):  # typed by a student: keep ClearHiddenTests from choking on it
+            cell.source = cell.source.replace(mark, mark.replace(" ", "_") + " (not a marker here)")
+    if cell.cell_type != "code":
+        return cell
+    hidden = is_test_cell(cell) and HIDDEN_MARK in cell.source
+    outputs = []
+    for out in cell.get("outputs", []):
+        kind = out.get("output_type")
+        if kind == "error":
+            ename = out.get("ename", "Error")
+            if hidden:
+                message = _clean(out.get("evalue", ""), secrets, paths, MAX_MESSAGE)
+                outputs.append(NotebookNode(output_type="error", ename=ename, evalue=message,
+                                            traceback=[f"{ename}: {message}"]))
+                continue
+            out.evalue = _clean(out.get("evalue", ""), secrets, paths, MAX_MESSAGE)
+            out.traceback = [_clean(line, secrets, paths, MAX_OUTPUT) for line in out.get("traceback", [])][-20:]
+        elif hidden:
+            continue  # printed inputs, displays, return values of a hidden test: the student sees only the verdict
+        elif kind == "stream":
+            out.text = _clean(out.get("text", ""), secrets, paths, MAX_OUTPUT)
+        elif kind in ("display_data", "execute_result"):
+            data = out.get("data", {})
+            for key in list(data):
+                if key in TEXT_TYPES and isinstance(data[key], str):
+                    data[key] = _clean(data[key], secrets, paths, MAX_OUTPUT)
+                elif len(str(data[key])) > MAX_OUTPUT * 50:  # an image of more than ~1 MB
+                    del data[key]
+            if not data:
+                continue
+        outputs.append(out)
+    cell.outputs = outputs
+    return cell
+
+
+class SafeFeedback(NbGraderPreprocessor):
+    """Make a graded notebook safe to hand back: no hidden tests, no instructor paths, no giant outputs."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        secrets = hidden_lines(nb)
+        folders = {os.getcwd(), str(Path(__file__).resolve().parents[2]), sys.prefix, sys.base_prefix}
+        paths = sorted((p for p in folders if len(p) > 4), key=len, reverse=True)  # never "/" or "/usr"
+        nb.cells = [scrub(cell, secrets, paths) for cell in nb.cells]
+        return nb, resources
