@@ -6,6 +6,8 @@ analysis is by names, as Python resolves them in one namespace: a cell reads a g
 binding it), or from inside a function, class or comprehension (`symtable`). It is conservative where names are
 not enough: setup and solution cells always run; a test cell that reads a shared object runs the earlier cells
 that read it too (they may have changed it in place); a run that meets a NameError is redone in full by the caller.
+Not tracked: the global random state. Test cells draw from generators they seed themselves (AUTHORING.md), and
+the reference's full run at another seed shift exercises tests that would lean on the global state.
 """
 
 from __future__ import annotations
