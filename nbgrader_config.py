@@ -25,6 +25,20 @@ c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
 c.Execute.execute_retries = 0
 
+# Autograding runs nbgrader's own steps, plus a scan of the cells a student wrote for code that changes how the
+# tests run (patched check helpers, torch or IPython; lmrl_utils.grading.tamper): such a notebook's tests score 0,
+# with a message saying what was found. It runs right after execution, before the grades are saved.
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute",
+    "lmrl_utils.grading.tamper.FlagTampering",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # Feedback must not show hidden tests, instructor paths or giant outputs to students (lmrl_utils.grading.feedback).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",

@@ -63,6 +63,11 @@ class Result:
         """Cells that nbgrader interrupted for running longer than the cell time-out."""
         return sum("CellTimeoutError" in line or "timed out" in line.lower() for line in self.log.splitlines())
 
+    @property
+    def tampered(self) -> bool:
+        """Whether the tamper scan (lmrl_utils.grading.tamper) zeroed a notebook of this submission."""
+        return "Tampering detected" in self.log
+
 
 def submission_hash(folder: Path) -> str:
     """A hash of every file a student handed in (names and bytes), so a changed submission is graded again."""
@@ -225,9 +230,9 @@ def grade(course: Path, assignment: str, workers: int = 2, force: bool = False, 
 
 def summary(results: list[Result]) -> str:
     """A table for the instructor: one line per student, then the mean score of each test cell."""
-    lines = [f"{'student':28s} {'status':8s} {'score':>11s} {'seconds':>8s} {'cell time-outs':>15s}"]
-    lines += [f"{r.student:28s} {r.status:8s} {r.score:5g}/{r.max_score:<5g} {r.seconds:8.1f} {r.timeouts:15d}"
-              for r in results]
+    lines = [f"{'student':28s} {'status':8s} {'score':>11s} {'seconds':>8s} {'cell time-outs':>15s} tampering"]
+    lines += [f"{r.student:28s} {r.status:8s} {r.score:5g}/{r.max_score:<5g} {r.seconds:8.1f} {r.timeouts:15d} "
+              f"{'DETECTED' if r.tampered else '-'}" for r in results]
     cells = sorted({name for r in results for name in r.per_cell})
     if cells:
         lines.append("mean score per test cell:")
