@@ -25,12 +25,11 @@ c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
 c.Execute.execute_retries = 0
 
-# Autograding runs nbgrader's own steps, plus a scan of the cells a student wrote for code that changes how the
-# tests run (patched check helpers, torch or IPython; lmrl_utils.grading.tamper): such a notebook's tests score 0,
-# with a message saying what was found. It runs right after execution, before the grades are saved.
+# Autograding runs nbgrader's own steps, with one change: before a notebook is executed, the cells a student wrote
+# are scanned for code that changes how the tests run (patched check helpers, torch or IPython, importlib, os, ...;
+# lmrl_utils.grading.tamper). Such a notebook is not run; its tests score 0 with a message naming the lines.
 c.Autograde.autograde_preprocessors = [
-    "nbgrader.preprocessors.Execute",
-    "lmrl_utils.grading.tamper.FlagTampering",
+    "lmrl_utils.grading.tamper.ScanThenExecute",  # nbgrader.preprocessors.Execute after the scan (same settings)
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

@@ -80,7 +80,7 @@ def test_no_honest_answer_of_the_course_is_flagged(assignment):
 
 @pytest.mark.slow
 def test_a_grading_run_gives_attacks_zero_and_says_why(tmp_path):
-    """The real autograder (lmrl-grade, nbgrader's preprocessors plus FlagTampering) on Chapter 0's warm-up: the
+    """The real autograder (lmrl-grade: nbgrader, its Execute after the tamper scan) on Chapter 0's warm-up: the
     solution keeps full marks; a solution with a patch added scores 0 and its notebook names the finding."""
     from lmrl_utils.grading.batch import grade
 

@@ -13,8 +13,9 @@ None of that is needed to solve an exercise of this course, so the scan looks at
   with a computed name (importing a graded reference is `check_written_here`'s business: it costs the exercise);
 - the grader's data: `open`, `os`, `subprocess`, `shutil`, `pathlib`, `socket`, `signal`, `multiprocessing`.
 
-`FlagTampering` (in `nbgrader_config.py`, before nbgrader's SaveAutoGrades) turns every test cell of a notebook
-with findings into an error naming them, so the notebook scores 0 and the student and the instructor see why.
+`ScanThenExecute` (nbgrader's Execute, replaced in `nbgrader_config.py`) does not run a notebook with findings:
+its code could delete or write the course's files. Every test cell gets an error naming the findings instead, so
+the notebook scores 0 and the student and the instructor see why.
 It is a tripwire, not a sandbox: Python has other doors, and what it cannot decide is left to hidden tests that a
 delegating answer cannot pass. tests/test_tamper.py checks that no reference solution, correct variant or wrong
 answer of the course trips it, and that each attack of issue 18 does.
@@ -30,7 +31,7 @@ from __future__ import annotations
 import ast
 
 from nbformat.notebooknode import NotebookNode
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import Execute
 
 DOOR_NAMES = {"importlib", "__import__", "builtins", "__builtins__", "exec", "eval", "compile", "globals", "vars",
               "locals", "get_ipython", "inspect", "ctypes", "gc", "open", "breakpoint", "__loader__", "__spec__"}
@@ -204,15 +205,17 @@ def notebook_findings(nb: NotebookNode) -> list[str]:
     return found
 
 
-class FlagTampering(NbGraderPreprocessor):
-    """Score 0 for every test cell of a notebook whose student cells tamper (see the module docstring)."""
+class ScanThenExecute(Execute):
+    """nbgrader's Execute, after the scan: a notebook with findings is not run at all (its code could delete or
+    write course files), and every test cell gets an error naming the findings, so the notebook scores 0."""
 
-    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+    def preprocess(self, nb: NotebookNode, resources: dict | None = None, km=None) -> tuple[NotebookNode, dict]:
         found = notebook_findings(nb)
         if not found:
-            return nb, resources
-        message = ("the submission changes how the tests run, which no exercise needs, so its tests score 0: "
-                   + "; ".join(found[:5]) + (f" (and {len(found) - 5} more)" if len(found) > 5 else "")
+            return super().preprocess(nb, resources, km)
+        message = ("the submission changes how the tests run, which no exercise needs, so it was not run and its "
+                   "tests score 0: " + "; ".join(found[:5])
+                   + (f" (and {len(found) - 5} more)" if len(found) > 5 else "")
                    + ". Remove that code and submit again; ask your instructor if you think this is a mistake.")
         self.log.warning("Tampering detected: %s", message)
         for cell in nb.cells:
@@ -220,4 +223,4 @@ class FlagTampering(NbGraderPreprocessor):
             if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
                 cell.outputs = [NotebookNode(output_type="error", ename="TamperingDetected", evalue=message,
                                              traceback=[f"TamperingDetected: {message}"])]
-        return nb, resources
+        return nb, resources or {}
