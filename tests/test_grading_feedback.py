@@ -4,7 +4,8 @@ A hostile submission of Chapter 0's warm-up, graded and given feedback the way t
 its `sgd_step` displays, prints and raises the source of the cell that calls it (so a hidden test's code would
 reach the student's feedback), another cell prints 5 MB, and a markdown cell holds a hidden-test marker (which
 made nbgrader's ClearHiddenTests fail). Its feedback shows none of the hidden tests and no instructor folder, is
-of normal size, and the other students' feedback is still written.
+of normal size, and the other students' feedback is still written. The tamper scan, which would refuse to run
+this submission (it calls `get_ipython`), is switched off here: this is the layer behind it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ LEAKY_STEP = '''def sgd_step(parameters, lr):
 
 def test_feedback_shows_no_hidden_test_no_path_and_no_giant_output(tmp_path):
     course = make_course(tmp_path, ASSIGNMENT)
+    # the feedback layer alone: the tamper scan (tests/test_tamper.py) would not run this submission at all
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write('\nc.Autograde.autograde_preprocessors[0] = "nbgrader.preprocessors.Execute"\n')
     released = released_notebooks(course, ASSIGNMENT)[NB]
     sources = source_notebooks(course, ASSIGNMENT)[NB]
     full = filled_in(released, sources)
