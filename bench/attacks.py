@@ -8,7 +8,6 @@ A correct solution earns full marks on its own, so any score above 0 would be th
 
 from __future__ import annotations
 
-import copy
 import re
 import sys
 import tempfile
@@ -17,9 +16,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-import nbformat  # noqa: E402
-from course_tools import filled_in, make_course, released_notebooks, scores, source_notebooks, submit  # noqa: E402
-from test_tamper import ATTACKS  # noqa: E402
+from course_tools import make_course, scores  # noqa: E402
+from test_tamper import ATTACKS, submit_with_attacks  # noqa: E402
 
 from lmrl_utils.grading.batch import grade  # noqa: E402
 
@@ -29,13 +27,8 @@ ASSIGNMENT, NB = "00_getting_started", "warmup.ipynb"
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         course = make_course(Path(tmp), ASSIGNMENT)
-        full = filled_in(released_notebooks(course, ASSIGNMENT)[NB], source_notebooks(course, ASSIGNMENT)[NB])
         students = {"solution": None, **{f"attack{k}": name for k, name in enumerate(ATTACKS)}}
-        for student, attack in students.items():
-            nb = copy.deepcopy(full)
-            if attack:
-                nb.cells.insert(2, nbformat.v4.new_code_cell(ATTACKS[attack]))
-            submit(course, ASSIGNMENT, student, {NB: nb})
+        submit_with_attacks(course, ASSIGNMENT, NB, students)
         results = {r.student: r for r in grade(course, ASSIGNMENT, workers=2, progress=lambda _: None)}
         print("| attack (added to a correct solution) | score | what the grader reported |\n|---|---|---|")
         for student, attack in students.items():

@@ -12,11 +12,12 @@ import pytest
 from course_tools import (
     apply_edits,
     correct_variants,
-    grade_id,
+    filled_in,
     make_course,
     released_notebooks,
     scores,
     solution_code,
+    source_notebooks,
     submit,
     wrong_answers,
 )
@@ -78,6 +79,16 @@ def test_no_honest_answer_of_the_course_is_flagged(assignment):
             assert not notebook_findings(nb), f"{assignment} {case} {nb_name}: {notebook_findings(nb)}"
 
 
+def submit_with_attacks(course: Path, assignment: str, nb_name: str, students: dict[str, str | None]) -> None:
+    """Hand in the solution once per student, with the named attack of ATTACKS added as a cell (None: none)."""
+    full = filled_in(released_notebooks(course, assignment)[nb_name], source_notebooks(course, assignment)[nb_name])
+    for student, attack in students.items():
+        nb = copy.deepcopy(full)
+        if attack:
+            nb.cells.insert(1, nbformat.v4.new_code_cell(ATTACKS[attack]))
+        submit(course, assignment, student, {nb_name: nb})
+
+
 @pytest.mark.slow
 def test_a_grading_run_gives_attacks_zero_and_says_why(tmp_path):
     """The real autograder (lmrl-grade: nbgrader, its Execute after the tamper scan) on Chapter 0's warm-up: the
@@ -86,20 +97,9 @@ def test_a_grading_run_gives_attacks_zero_and_says_why(tmp_path):
 
     assignment, nb_name = "00_getting_started", "warmup.ipynb"
     course = make_course(tmp_path, assignment)
-    released = released_notebooks(course, assignment)[nb_name]
-    solution = nbformat.read(REPO / "solutions" / assignment / nb_name, as_version=4)
-    full = copy.deepcopy(released)
-    answers = {grade_id(c): solution_code(c.source) for c in solution.cells if grade_id(c)}
-    for cell in full.cells:
-        if cell.metadata.get("nbgrader", {}).get("solution"):
-            cell.source = answers[grade_id(cell)]
     attacks = {"full": None, "patch-helpers": "check helpers made no-ops", "patch-torch": "torch patched",
                "patch-ipython": "IPython's run_code replaced"}
-    for student, attack in attacks.items():
-        nb = copy.deepcopy(full)
-        if attack:
-            nb.cells.insert(1, nbformat.v4.new_code_cell(ATTACKS[attack]))
-        submit(course, assignment, student, {nb_name: nb})
+    submit_with_attacks(course, assignment, nb_name, attacks)
     results = {r.student: r for r in grade(course, assignment, workers=2, progress=lambda _: None)}
     assert {s for s, r in results.items() if r.tampered} == set(attacks) - {"full"}, "the summary flags them"
     score, max_score, _ = scores(course, assignment, "full")
