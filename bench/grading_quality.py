@@ -187,8 +187,7 @@ def measure(assignment: str, n_seeds: int = 0, workers: int = 2, shifts: list[in
     return {"cells": cells, "cell_catches": cell_catches,
             "runs": len(correct) * len(shifts), "false_failures": false_failures, "caught": caught,
             "n_seeds": len(shifts), "n_correct": len(correct), "seconds": time.perf_counter() - start,
-            "loses": {name: case["loses"] for name, case in wrong_.items()},
-            "outcomes": results}
+            "loses": {name: case["loses"] for name, case in wrong_.items()}}
 
 
 def report(assignment: str, m: dict) -> None:
