@@ -33,6 +33,8 @@ import ast
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 
+from lmrl_utils.grading.feedback import is_test_cell
+
 DOOR_NAMES = {"importlib", "__import__", "builtins", "__builtins__", "exec", "eval", "compile", "globals", "vars",
               "locals", "get_ipython", "inspect", "ctypes", "gc", "open", "breakpoint", "__loader__", "__spec__"}
 DOOR_MODULES = {"importlib", "builtins", "inspect", "ctypes", "gc", "os", "subprocess", "shutil", "pathlib",
@@ -219,8 +221,7 @@ class ScanThenExecute(Execute):
                    + ". Remove that code and submit again; ask your instructor if you think this is a mistake.")
         self.log.warning("Tampering detected: %s", message)
         for cell in nb.cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            if cell.cell_type == "code" and is_test_cell(cell):
                 cell.outputs = [NotebookNode(output_type="error", ename="TamperingDetected", evalue=message,
                                              traceback=[f"TamperingDetected: {message}"])]
         return nb, resources or {}
