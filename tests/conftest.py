@@ -22,7 +22,9 @@ collect_ignore_glob = ["wrong_answers/*.py", "correct_variants/*.py"]
 
 SLOW_FILES = {"test_book.py", "test_grading_e2e.py", "test_grading_robustness.py", "test_pages.py",
               "test_grading_feedback.py",
-              "test_grading_quality.py", "test_grading_batch.py"}
+              "test_grading_quality.py", "test_grading_batch.py", "test_book_browser.py"}
+# Tests of the whole built book: never part of one chapter's checks (`--chapter` does not build the book).
+BOOK_WIDE = {"test_book.py", "test_book_browser.py"}
 # The longest items start first, so `pytest -n 2` does not leave one worker idle at the end behind a long item
 # that started late (seconds measured on 2 busy cores; unknown items keep their order after these).
 LONGEST_FIRST = ["test_round_trip[03_lm_training]", "test_correct_answers_pass_on_other_seeds[06_policy_gradients]",
@@ -64,6 +66,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         chapters = _chapters_of(item)
         if wanted is None:
             ok = item.path.name != "test_pages.py"  # the full run executes every page once, in the book build
+        elif item.path.name in BOOK_WIDE:
+            ok = False
         elif chapters:
             ok = wanted in chapters
         else:
@@ -73,6 +77,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=drop)
     rank = {name: k for k, name in enumerate(LONGEST_FIRST)}
     items[:] = sorted(keep, key=lambda item: rank.get(item.name, len(rank)))  # stable: the rest keep their order
+
+
+@pytest.fixture(scope="session")
+def book(tmp_path_factory):
+    """The whole book, built once per session and shared by the test processes (tests/book_site.py)."""
+    from book_site import shared_build
+
+    return shared_build(tmp_path_factory)
 
 
 @pytest.fixture

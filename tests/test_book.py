@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+from book_site import BookBuild, toc_docnames
 from course_tools import SOLUTION_REGION, visible_text
 
 from lmrl_utils import book_cache
@@ -16,22 +17,9 @@ from lmrl_utils import book_cache
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _build(out: Path) -> subprocess.CompletedProcess:
-    """Build the book into `out`, starting from the repository's execution cache when `make book` made it from
-    the current lmrl_utils (lmrl_utils.book_cache): the pages' outputs are then the ones this code produces."""
-    if book_cache.is_current(REPO / "_build"):
-        shutil.copytree(REPO / "_build" / ".jupyter_cache", out / "_build" / ".jupyter_cache")
-    jb = shutil.which("jupyter-book")
-    assert jb, "jupyter-book is not installed: run `make install`"
-    return subprocess.run([jb, "build", str(REPO), "--path-output", str(out), "-W", "-n", "--keep-going"],
-                          capture_output=True, text=True, timeout=3600)
-
-
-def test_book_builds_and_hides_solutions(tmp_path):
-    proc = _build(tmp_path)
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, f"jupyter-book build failed (warnings are errors):\n{log[-6000:]}"
-    site = tmp_path / "_build" / "html"
+def test_book_builds_and_hides_solutions(book: BookBuild):
+    assert book.returncode == 0, book.failure()
+    site = book.site
     assert (site / "intro.html").exists()
     assert (site / "chapters" / "01_attention" / "attention.html").exists(), "exercises missing from the book"
 
@@ -53,22 +41,6 @@ def test_book_builds_and_hides_solutions(tmp_path):
                     shown = [line for line in lines if line in text]
                     assert len(shown) < 0.6 * len(lines), (
                         f"{path.relative_to(site)} shows the solution of {nb_path.name}: {shown[:3]}")
-
-
-def _toc_docnames(toc: Path) -> set[str]:
-    """Every page `_toc.yml` lists (root, chapters, sections), as Sphinx docnames."""
-    import yaml
-
-    def walk(node) -> set[str]:
-        if isinstance(node, list):
-            return set().union(*map(walk, node)) if node else set()
-        if not isinstance(node, dict):
-            return set()
-        names = {str(Path(node["file"]).with_suffix(""))} if "file" in node else set()
-        return names.union(*(walk(node[k]) for k in ("parts", "chapters", "sections") if k in node))
-
-    spec = yaml.safe_load(toc.read_text())
-    return {spec["root"]} | walk(spec)
 
 
 def test_a_virtual_environment_in_the_repository_leaves_the_book_unchanged(tmp_path):
@@ -104,7 +76,7 @@ def test_a_virtual_environment_in_the_repository_leaves_the_book_unchanged(tmp_p
     assert proc.returncode == 0, f"the book build failed with a virtual environment in the folder:\n{log[-4000:]}"
     with open(book / "_build" / ".doctrees" / "environment.pickle", "rb") as f:
         found = set(pickle.load(f).found_docs)
-    expected = _toc_docnames(REPO / "_toc.yml")
+    expected = toc_docnames(REPO / "_toc.yml")
     assert found == expected, (f"Sphinx read pages outside _toc.yml: {sorted(found - expected)[:10]}; "
                                f"missed {sorted(expected - found)[:10]}")
     assert "site-packages" not in log, f"the build looked inside an installed package:\n{log[-3000:]}"
