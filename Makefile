@@ -3,7 +3,11 @@ PYTHON ?= python3
 PIP_INSTALL = $(PYTHON) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 JOBS ?= 2
 
-.PHONY: install book serve test test-fast test-chapter release check-release lint bench clean
+PAGES_REMOTE ?= origin
+PAGES_BRANCH ?= gh-pages
+SITE ?= _build/html
+
+.PHONY: install book serve publish publish-site linkcheck test test-fast test-chapter release check-release lint bench clean
 
 install:
 	$(PIP_INSTALL)
@@ -20,6 +24,21 @@ book: install
 
 serve: book
 	$(PYTHON) -m http.server 8000 --directory _build/html
+
+# Publish the book as a static site: build it, then commit _build/html to the branch $(PAGES_BRANCH) (gh-pages)
+# and push it to $(PAGES_REMOTE) (origin), which GitHub Pages (or any static host reading a branch) serves.
+publish: book
+	$(MAKE) publish-site
+
+# Only the commit and push of an already built site (ghp-import; a .nojekyll file keeps the _static/ folder).
+publish-site:
+	@test -f "$(SITE)/index.html" || (echo "no built site in $(SITE): run 'make book' first" && exit 2)
+	$(PYTHON) -m ghp_import --no-jekyll --push --force --no-history --remote $(PAGES_REMOTE) \
+		--branch $(PAGES_BRANCH) --message "Publish the LMRL book" $(SITE)
+
+# The web links the book cites, checked by Sphinx (needs the network, so not part of `make test`).
+linkcheck: install
+	jupyter-book build . --builder linkcheck
 
 # The whole test suite: unit tests, the book build, end-to-end grading (which runs every solution notebook).
 test: install
