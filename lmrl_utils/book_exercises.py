@@ -27,7 +27,7 @@ def note_text(notebook: str) -> list[str]:
         f"In your clone of the course, with its virtual environment active: jupyter lab {notebook}",
         f"The download button at the top of this page gives the same notebook. Save it in {folder}/ of your "
         "clone, fill in every YOUR CODE HERE, run the test cell under each exercise, and before you hand it in "
-        "use Kernel → Restart & Run All.",
+        "use Kernel → Restart Kernel and Run All Cells….",
     ]
 
 

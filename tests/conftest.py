@@ -13,18 +13,26 @@ instead (tests/test_pages.py).
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import pytest
 
 from lmrl_utils.chapters import CHAPTERS
+
+# nbgrader runs `alembic` from PATH when it creates a gradebook: the tests find the environment's own commands
+# even when it is not activated (`.venv/bin/python -m pytest`).
+os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
 
 # registries of named edits, not tests: same file names in two folders would clash under --doctest-modules
 collect_ignore_glob = ["wrong_answers/*.py", "correct_variants/*.py"]
 
 SLOW_FILES = {"test_book.py", "test_grading_e2e.py", "test_grading_robustness.py", "test_pages.py",
               "test_grading_feedback.py",
-              "test_grading_quality.py", "test_grading_batch.py", "test_book_browser.py"}
-# Tests of the whole built book: never part of one chapter's checks (`--chapter` does not build the book).
-BOOK_WIDE = {"test_book.py", "test_book_browser.py"}
+              "test_grading_quality.py", "test_grading_batch.py", "test_book_browser.py", "test_lab_browser.py"}
+# Tests of the whole book or course: never part of one chapter's checks (`--chapter` does not build the book).
+WHOLE_COURSE = {"test_book.py", "test_book_browser.py", "test_lab_browser.py"}
 # The longest items start first, so `pytest -n 2` does not leave one worker idle at the end behind a long item
 # that started late (seconds measured on 2 busy cores; unknown items keep their order after these).
 LONGEST_FIRST = ["test_round_trip[03_lm_training]", "test_correct_answers_pass_on_other_seeds[06_policy_gradients]",
@@ -66,7 +74,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         chapters = _chapters_of(item)
         if wanted is None:
             ok = item.path.name != "test_pages.py"  # the full run executes every page once, in the book build
-        elif item.path.name in BOOK_WIDE:
+        elif item.path.name in WHOLE_COURSE:
             ok = False
         elif chapters:
             ok = wanted in chapters

@@ -1,8 +1,10 @@
 """Friendly checks for exercise tests: each failure says what is wrong and where to look.
 
 Every check raises `CheckFailed` (an `AssertionError`, so nbgrader counts it as a failed test) with a message
-written for a student, e.g. "rows of the attention weights must sum to 1; row 3 sums to 0.42". Grouped by what
-an exercise returns: tensors, numpy arrays, Python lists, dicts and strings, and single numbers.
+written for a student, e.g. "rows of the attention weights must sum to 1; row 3 sums to 0.42". In a notebook,
+IPython shows it as the test line that failed and that message, without the checks' own code (see
+`CheckFailed._render_traceback_`). Grouped by what an exercise returns: tensors, numpy arrays, Python lists,
+dicts and strings, and single numbers.
 
 Example:
     >>> check_close(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.5]), "x")
@@ -13,14 +15,47 @@ Example:
 
 from __future__ import annotations
 
+import traceback
+import types
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
 
+_COURSE_CODE = Path(__file__).resolve().parent.parent  # lmrl_utils/: frames a student need not read
+
 
 class CheckFailed(AssertionError):
     """A test failed; the message explains what to fix."""
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython's hook for an exception's traceback: the usual one, cut before the course's own frames, so a
+        student reads the test line that failed and the message, not the check's code (`%xmode Verbose` keeps
+        every frame). nbgrader still sees the error: only its display changes."""
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is None:  # IPython calls this hook from a shell; anything else gets Python's own traceback
+            return traceback.format_exception(type(self), self, self.__traceback__)
+        formatter = shell.InteractiveTB
+        entries, tb = [], self.__traceback__
+        while tb is not None:
+            entries.append(tb)
+            tb = tb.tb_next
+        keep = len(entries)
+        if formatter.mode != "Verbose":  # an instructor's `%xmode Verbose` shows every frame
+            while keep > 1 and _is_course_code(entries[keep - 1]):
+                keep -= 1
+        trimmed = None
+        for entry in reversed(entries[:keep]):
+            trimmed = types.TracebackType(trimmed, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+        return formatter.structured_traceback(type(self), self, trimmed)
+
+
+def _is_course_code(tb: types.TracebackType) -> bool:
+    """Whether a traceback entry runs lmrl_utils' code (a check), not the notebook's."""
+    return Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(_COURSE_CODE)
 
 
 def _suffix(hint: str) -> str:
