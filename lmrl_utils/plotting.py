@@ -5,6 +5,10 @@
 
 `attention_heatmap` draws the attention-weight pictures of Chapter 1 and later chapters the same way
 everywhere: queries down the side, keys along the top, every weight in [0, 1] on one colour scale.
+
+Every colour here reads with any colour vision: the Okabe-Ito palette for lines, viridis for magnitudes, a red-blue
+diverging map for signed values. Rainbow maps (jet, hsv, Spectral) and red against green (RdYlGn) are not used
+(`tests/test_figures_accessible.py` refuses them in the pages and in lmrl_utils).
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ PALETTE: tuple[str, ...] = (
 
 # Sequential colour map for weights and probabilities (perceptually uniform, readable in grey scale).
 WEIGHTS_CMAP = "viridis"
+# Diverging colour map for signed values centred on zero, such as state values (negative red, positive blue):
+# ColorBrewer's RdBu, which readers with red-green colour blindness still tell apart, unlike red-yellow-green.
+SIGNED_CMAP = "RdBu"
 
 COURSE_RC: dict[str, object] = {
     "figure.figsize": (6.4, 4.0),  # inches; fits the book's text column at 100% zoom
@@ -64,6 +71,15 @@ def use_course_style() -> dict[str, object]:
     """
     mpl.rcParams.update(COURSE_RC)
     return dict(COURSE_RC)
+
+
+def text_colour_on(rgba: Sequence[float]) -> str:
+    """"black" or "white", whichever reads better on a background of colour `rgba` (by its luminance).
+
+    Example: text_colour_on((1.0, 1.0, 0.8, 1.0)) -> "black"; text_colour_on((0.0, 0.1, 0.4, 1.0)) -> "white".
+    """
+    red, green, blue = rgba[:3]
+    return "black" if 0.299 * red + 0.587 * green + 0.114 * blue > 0.5 else "white"
 
 
 def attention_heatmap(

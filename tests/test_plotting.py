@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from lmrl_utils.plotting import COURSE_RC, PALETTE, attention_heatmap, use_course_style  # noqa: E402
+from lmrl_utils.plotting import COURSE_RC, PALETTE, WEIGHTS_CMAP, attention_heatmap, use_course_style  # noqa: E402
 
 
 def test_use_course_style_sets_readable_defaults():
@@ -49,4 +49,35 @@ def test_attention_heatmap_skips_numbers_on_large_matrices_and_rejects_3d():
     assert len(ax.texts) == 0
     with pytest.raises(ValueError, match="2-D"):
         attention_heatmap(ax, np.zeros((2, 3, 3)))
+    plt.close(fig)
+
+
+def test_text_colour_on_picks_the_readable_ink():
+    from lmrl_utils.plotting import text_colour_on
+
+    assert text_colour_on((1.0, 1.0, 1.0, 1.0)) == "black"
+    assert text_colour_on((0.0, 0.0, 0.0, 1.0)) == "white"
+    assert text_colour_on(plt.get_cmap(WEIGHTS_CMAP)(0.0)) == "white"  # viridis' dark purple end
+    assert text_colour_on(plt.get_cmap(WEIGHTS_CMAP)(1.0)) == "black"  # and its yellow end
+
+
+def test_policy_map_uses_a_colour_blind_safe_map_with_readable_text_and_arrows():
+    from matplotlib.patches import FancyArrow
+
+    from lmrl_utils.plotting import SIGNED_CMAP
+    from lmrl_utils.rl.plots import plot_policy_map
+
+    assert SIGNED_CMAP == "RdBu"  # red-blue: no red against green (tests/test_figures_accessible.py)
+    layout = np.array([[0, 1, 2]])
+    v = np.array([-1.0, 0.0, 1.0])
+    q = np.array([[0.0, 0.0, 1.0, 0.0], [1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0]])  # state 1: a tie
+    fig, ax = plt.subplots()
+    plot_policy_map(ax, layout, v, q, np.array([False, False, True]), labels={2: "G"})
+    image = ax.images[0]
+    assert image.get_cmap().name == SIGNED_CMAP and image.norm.vmin == -1.0 and image.norm.vmax == 1.0
+    ink = {t.get_text(): t.get_color() for t in ax.texts}
+    assert ink["-1.00"] == "white" and ink["0.00"] == "black"  # dark red cell, white middle
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrow)]
+    assert len(arrows) == 1 + 2  # state 0: one greedy action; state 1: a tie, two arrows; state 2 is terminal
+    assert {matplotlib.colors.to_hex(a.get_facecolor()) for a in arrows} <= {"#000000", "#ffffff"}
     plt.close(fig)

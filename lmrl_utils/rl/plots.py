@@ -7,8 +7,12 @@ Example:
 
 from __future__ import annotations
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import Colormap, Normalize
+
+from lmrl_utils.plotting import SIGNED_CMAP, text_colour_on
 
 ARROWS = ((-1, 0), (0, -1), (1, 0), (0, 1))  # (dx, dy) on screen of left, down, right, up
 
@@ -28,32 +32,37 @@ def plot_policy_map(
     title: str = "",
     labels: dict[int, str] | None = None,
     tie_tol: float = 1e-9,
-    cmap: str = "RdYlGn",
+    cmap: str | Colormap = SIGNED_CMAP,
 ) -> None:
-    """Colour each cell by v(s), write the value, and draw an arrow for every greedy action of q (several
-    arrows = a tie). Terminal cells show `labels[s]` (e.g. "+1", "H", "G") instead of arrows."""
+    """Colour each cell by v(s) (a colour scale symmetric around 0, red-blue by default), write the value, and
+    draw an arrow for every greedy action of q (several arrows in one cell = a tie). Terminal cells show
+    `labels[s]` (e.g. "+1", "H", "G") instead of arrows. Text and arrows are black or white, whichever reads
+    better on the cell's colour."""
     labels = labels or {}
     nrow, ncol = layout.shape
     img = np.full(layout.shape, np.nan)
     img[layout >= 0] = v[layout[layout >= 0]]
     finite = img[np.isfinite(img)]
     lim = max(np.abs(finite).max(), 1e-9) if finite.size else 1.0
-    ax.imshow(np.ma.masked_invalid(img), cmap=cmap, vmin=-lim, vmax=lim)
+    colours = mpl.colormaps[cmap] if isinstance(cmap, str) else cmap
+    norm = Normalize(vmin=-lim, vmax=lim)
+    ax.imshow(np.ma.masked_invalid(img), cmap=colours, norm=norm)
     for r in range(nrow):
         for c in range(ncol):
             s = layout[r, c]
             if s < 0:
                 ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, color="0.3"))
                 continue
+            ink = text_colour_on(colours(norm(v[s])))
             if terminal[s]:
-                ax.text(c, r, labels.get(s, "end"), ha="center", va="center", fontsize=12, weight="bold")
+                ax.text(c, r, labels.get(s, "end"), ha="center", va="center", fontsize=12, weight="bold", color=ink)
                 continue
-            ax.text(c, r + 0.32, f"{v[s]:.2f}", ha="center", va="center", fontsize=8)
+            ax.text(c, r + 0.32, f"{v[s]:.2f}", ha="center", va="center", fontsize=8, color=ink)
             best = np.flatnonzero(q[s] >= q[s].max() - tie_tol)
             for a in best:
                 dx, dy = ARROWS[a]
                 ax.arrow(c, r - 0.05, 0.3 * dx, -0.3 * dy, head_width=0.1, length_includes_head=True,
-                         color="black" if len(best) == 1 else "tab:blue")  # from the centre outwards
+                         color=ink)  # from the centre outwards
     ax.set_xticks(range(ncol))
     ax.set_yticks(range(nrow))
     ax.set_xlabel("column")
