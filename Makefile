@@ -42,17 +42,17 @@ linkcheck: install
 
 # The whole test suite: unit tests, the book build, end-to-end grading (which runs every solution notebook).
 test: install
-	$(PYTHON) -m pytest -n $(JOBS)
+	$(PYTHON) -m pytest -n $(JOBS) --dist loadgroup
 
 # Quick checks while writing: no book build, no nbgrader round trips, no notebook runs (about a minute).
 test-fast: install
-	$(PYTHON) -m pytest -n $(JOBS) -m "not slow"
+	$(PYTHON) -m pytest -n $(JOBS) --dist loadgroup -m "not slow"
 
 # One chapter alone: its unit tests, pages, instructor notebooks, release and nbgrader round trip, e.g.
 # `make test-chapter CH=04_mdp` (the general fast checks run too; see tests/conftest.py).
 test-chapter: install
 	@test -n "$(CH)" || (echo "usage: make test-chapter CH=04_mdp" && exit 2)
-	$(PYTHON) -m pytest -n $(JOBS) --chapter $(CH)
+	$(PYTHON) -m pytest -n $(JOBS) --dist loadgroup --chapter $(CH)
 
 # Regenerate the student notebooks in chapters/ from solutions/ with nbgrader.
 release: install
@@ -64,8 +64,17 @@ check-release:
 lint:
 	$(PYTHON) -m ruff check lmrl_utils tests bench .ci nbgrader_config.py
 
+# Run times of every notebook and page: bench/timings.csv (landing page) and bench/results/ (appendix).
 bench: install
 	$(PYTHON) bench/time_notebooks.py --write
+
+# Every benchmark the Benchmarks appendix shows, each writing bench/results/<script>.json (about an hour on
+# 2 cores). Each ratio is measured against its reference in the same run, so a loaded machine still gives fair ones.
+bench-all: bench
+	$(PYTHON) bench/bpe_speed.py --sizes 500 1000 --naive-max 1000 --repeats 3 --write
+	$(PYTHON) bench/nanogpt_baseline.py --seconds 60 --repeats 3 --write
+	$(PYTHON) bench/reinforce_cartpole.py --seeds 5 --write
+	$(PYTHON) bench/grading_speed.py 06_policy_gradients --copies 4 --write
 
 clean:
 	rm -rf _build release submitted autograded feedback gradebook.db

@@ -6,11 +6,16 @@ process tree (sampled every 0.2 s).
 
     python bench/grading_speed.py 00_getting_started --copies 4         # ~5 min on 2 quiet cores
     python bench/grading_speed.py 06_policy_gradients --modes 2         # lmrl-grade with 2 workers only
+    python bench/grading_speed.py 06_policy_gradients --write           # bench/results/grading_speed.json
+
+`--repeats N` grades N times per mode and keeps the median (default 1: each mode takes minutes). The JSON rows
+compare each mode with the first of `--modes` (sequential nbgrader by default), timed in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from course_tools import filled_in, make_course, released_notebooks, source_notebooks, submit  # noqa: E402
+from record import add_flags, result, row, write  # noqa: E402
 
 from lmrl_utils.grading.batch import grade, read_scores  # noqa: E402
 
@@ -78,16 +84,23 @@ def main() -> None:
     parser.add_argument("assignment")
     parser.add_argument("--copies", type=int, default=4, help="copies of the solution and of the blank notebook")
     parser.add_argument("--modes", default="nbgrader,1,2", help="graders to time: nbgrader and/or worker counts")
+    add_flags(parser, repeats=1)
     args = parser.parse_args()
     n = 2 * args.copies
     print(f"{args.assignment}: {n} submissions")
     print("| grader | seconds | submissions/min | speed-up | peak MB |\n|---|---|---|---|---|")
-    base = None
+    base_name, base_times, rows = None, [], []
     for mode in args.modes.split(","):
-        seconds, mb = run(args.assignment, args.copies, mode)
-        base = base or seconds
+        runs = [run(args.assignment, args.copies, mode) for _ in range(args.repeats)]
+        times = [seconds for seconds, _ in runs]
+        seconds, mb = statistics.median(times), max(mb for _, mb in runs)
         name = "nbgrader autograde (sequential)" if mode == "nbgrader" else f"lmrl-grade --workers {mode}"
+        base_name, base_times = base_name or name, base_times or times  # the first mode is the reference
+        base = statistics.median(base_times)
         print(f"| {name} | {seconds:.0f} | {60 * n / seconds:.1f} | {base / seconds:.2f}x | {mb} |", flush=True)
+        rows.append(row(f"grading {n} submissions of {args.assignment}: {name}", "s", times, base_name, base_times))
+    if args.write:
+        write(result("grading_speed", rows), args.results)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     python bench/nanogpt_baseline.py                  # 60 s of training each, one thread, ~2.5 min in all
     python bench/nanogpt_baseline.py --seconds 30 --threads 2
+    python bench/nanogpt_baseline.py --seconds 20 --repeats 3 --write   # seeds 0, 1, 2; bench/results/*.json
 
 The baseline is nanoGPT's README recipe for a CPU (github.com/karpathy/nanoGPT, `config/train_shakespeare_char.py`
 with `--device=cpu --block_size=64 --batch_size=12 --n_layer=4 --n_head=4 --n_embd=128 --max_iters=2000
@@ -18,7 +19,8 @@ alike; each stops when the time spent in *its own* steps reaches the budget. Eac
 shape (warm-up share, cosine decay, peak and floor) but stretched over the time budget instead of a step count:
 step s of a recipe of S steps is taken at the fraction s / S of the budget, so both finish their decay when the
 time is up on any machine, however loaded. Evaluation time is not counted. Each is then scored on the whole
-validation text in bits per byte (`evaluate_bpb`). One seed.
+validation text in bits per byte (`evaluate_bpb`). One seed by default; `--repeats N` trains both N times with
+seeds seed, seed + 1, ... and reports the medians.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import math
 import time
 
 import torch
+from record import add_flags, result, row, write
 from torch import nn
 from torch.nn import functional as F
 
@@ -116,36 +119,52 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="training wall-clock budget of each model")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    add_flags(parser, repeats=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    scores = [compare(args.seconds, args.threads, args.seed + k) for k in range(args.repeats)]
+    nano, course = list(scores[0])  # the run names: the baseline first
+    what = f"validation bits per byte after {args.seconds:g} s of training, {args.threads} thread(s): {course}"
+    rows = [row(what, "bits/byte", [s[course]["bpb"] for s in scores], nano, [s[nano]["bpb"] for s in scores]),
+            row(f"optimizer steps in {args.seconds:g} s: {course}", "steps", [s[course]["steps"] for s in scores],
+                nano, [s[nano]["steps"] for s in scores])]
+    if args.write:
+        write(result("nanogpt_baseline", rows), args.results)
+
+
+def compare(seconds: float, threads: int, seed: int) -> dict[str, dict]:
+    """Train both models for `seconds` each, alternating steps; print and return each one's scores by name."""
     train_text, val_text = train_val_split(english_corpus())
 
     chars = CharTokenizer(english_corpus())  # nanoGPT's prepare.py: the sorted distinct characters of the text
-    torch.manual_seed(args.seed)
-    nano = Run("nanoGPT (chars, 4x128)", NanoGPT(chars.vocab_size), chars.encode(train_text), NANO_TRAIN, args.seed,
-               args.seconds)
+    torch.manual_seed(seed)
+    nano = Run("nanoGPT (chars, 4x128)", NanoGPT(chars.vocab_size), chars.encode(train_text), NANO_TRAIN, seed,
+               seconds)
     nano_val, nano_lengths = chars.encode(val_text), token_bytes(chars)
 
     recipe = RECIPES["english"]
     bpe = pretrained_tokenizer("english")
     bpe_train, bpe_val = english_bpe_data(bpe)
-    torch.manual_seed(args.seed)
-    course = Run("course (BPE, 2x64)", GPT(recipe["model"]), bpe_train, recipe["train"], args.seed, args.seconds)
+    torch.manual_seed(seed)
+    course = Run("course (BPE, 2x64)", GPT(recipe["model"]), bpe_train, recipe["train"], seed, seconds)
     runs = [(nano, nano_val, nano_lengths), (course, bpe_val, token_bytes(bpe))]
 
     active = [run for run, _, _ in runs]
     while active:
         for run in list(active):
             run.advance()
-            if run.seconds >= args.seconds:
+            if run.seconds >= seconds:
                 active.remove(run)
-    print(f"budget {args.seconds:.0f} s of training each, {args.threads} thread(s), seed {args.seed}")
+    print(f"budget {seconds:.0f} s of training each, {threads} thread(s), seed {seed}")
+    found = {}
     for run, val_ids, lengths in runs:
         scores = evaluate_bpb(run.model, val_ids, lengths)
         n_params = sum(p.numel() for p in run.model.parameters())
         print(f"{run.name:24s} {n_params:9,d} params  {run.step:5d} steps in {run.seconds:5.1f} s  "
               f"val {scores['loss']:.3f} nats/token  {scores['bpb']:.3f} bits/byte  "
               f"({scores['bytes']:,} bytes scored)")
+        found[run.name] = {"bpb": float(scores["bpb"]), "steps": run.step}
+    return found
 
 
 if __name__ == "__main__":

@@ -2,14 +2,17 @@
 
     python bench/reinforce_cartpole.py                    # 5 seeds, 60 s budget each, one torch thread
     python bench/reinforce_cartpole.py --seeds 10 --ppo   # also PPO (pip install stable-baselines3; optional)
+    python bench/reinforce_cartpole.py --seeds 3 --write  # bench/results/reinforce_cartpole.json
 
 "Solved" is the issue's bar: a mean return >= 475 over 100 evaluation episodes of the stochastic policy, as it
 acts in training (fresh seeds). An evaluation runs whenever a training batch's mean return reaches 475, and its
 time counts. Prints per seed: wall-clock time to solve (from the call, setup included), environment steps and
 updates to solve (machine-independent), training environment steps per second, and the final evaluation. Not a
-test: times depend on the machine and its load. The one-time import that torch's Adam triggers on first use
-(torch._dynamo, seconds) is paid before the clock starts. Keep one torch thread: these networks are tiny, and
-on a busy 2-core machine two threads made every run 10-30 times slower (OpenMP threads waiting for each other).
+test: times depend on the machine and its load. The seeds are the repeats (`--repeats` is another name for
+`--seeds`); `--write` records the medians over the solved seeds, against PPO's when it ran, else the budget.
+The one-time import that torch's Adam triggers on first use (torch._dynamo, seconds) is paid before the clock
+starts. Keep one torch thread: these networks are tiny, and on a busy 2-core machine two threads made every run
+10-30 times slower (OpenMP threads waiting for each other).
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import torch
+from record import RESULTS, result, row, write
 from torch import nn
 
 from lmrl_utils.rl.policy_gradient import ReinforceConfig, evaluate, reinforce
@@ -85,6 +90,21 @@ def run_ppo(seed: int, budget: float) -> dict:
             "steps_per_s": model.num_timesteps / seconds, **state}
 
 
+def records(rows: list[dict], budget: float, ppo_rows: list[dict] | None) -> list[dict]:
+    """The JSON rows: time and environment steps to solve, medians over the solved seeds."""
+    def solved(rs: list[dict], key: str) -> list[float]:
+        return [r[key] for r in rs if r["solved"] and r["seconds"] <= budget]
+
+    name = f"REINFORCE + value baseline, CartPole-v1 ({len(solved(rows, 'seed'))} of {len(rows)} seeds solved)"
+    if ppo_rows is None:
+        return [row(f"time to solve: {name}", "s", solved(rows, "seconds"), "the budget of each run", [budget]),
+                row(f"environment steps to solve: {name}", "steps", solved(rows, "env_steps"))]
+    ppo = f"Stable-Baselines3 PPO ({len(solved(ppo_rows, 'seed'))} of {len(ppo_rows)} seeds solved)"
+    return [row(f"time to solve: {name}", "s", solved(rows, "seconds"), ppo, solved(ppo_rows, "seconds")),
+            row(f"environment steps to solve: {name}", "steps", solved(rows, "env_steps"), ppo,
+                solved(ppo_rows, "env_steps"))]
+
+
 def print_table(name: str, rows: list[dict], budget: float) -> None:
     print(f"\n{name}: solved = mean return >= {TARGET:g} over 100 evaluation episodes, budget {budget:g} s")
     print(f"{'seed':>4} {'solved':>6} {'time s':>7} {'env steps':>9} {'updates':>7} {'steps/s':>8} {'evals':>5} "
@@ -100,13 +120,15 @@ def print_table(name: str, rows: list[dict], budget: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", "--repeats", type=int, default=5, help="runs, one per seed")
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per run")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--n-envs", type=int, default=ReinforceConfig.n_envs, help="episodes per update")
     parser.add_argument("--lr", type=float, default=ReinforceConfig.lr)
     parser.add_argument("--ppo", action="store_true", help="also run Stable-Baselines3's PPO (if installed)")
+    parser.add_argument("--write", action="store_true", help="write bench/results/reinforce_cartpole.json")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="folder of the JSON results")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # pay the one-time import outside the clock
@@ -114,16 +136,18 @@ def main() -> None:
                      n_envs=args.n_envs, lr=args.lr, n_threads=args.threads)
     print(f"REINFORCE recipe: {config}")
     seeds = range(args.first_seed, args.first_seed + args.seeds)
-    print_table("REINFORCE + value baseline (lmrl_utils.rl.policy_gradient)",
-                [run_reinforce(config, s) for s in seeds], args.budget)
+    rows, ppo_rows = [run_reinforce(config, s) for s in seeds], None
+    print_table("REINFORCE + value baseline (lmrl_utils.rl.policy_gradient)", rows, args.budget)
     if args.ppo:
         try:
             import stable_baselines3  # noqa: F401
         except ImportError:
             print("\nStable-Baselines3 is not installed: pip install stable-baselines3 to compare with its PPO")
-            return
-        print_table("Stable-Baselines3 PPO (RL Zoo hyperparameters)", [run_ppo(s, args.budget) for s in seeds],
-                    args.budget)
+        else:
+            ppo_rows = [run_ppo(s, args.budget) for s in seeds]
+            print_table("Stable-Baselines3 PPO (RL Zoo hyperparameters)", ppo_rows, args.budget)
+    if args.write:
+        write(result("reinforce_cartpole", records(rows, args.budget, ppo_rows)), args.results)
 
 
 if __name__ == "__main__":

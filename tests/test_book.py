@@ -54,6 +54,7 @@ def test_a_virtual_environment_in_the_repository_leaves_the_book_unchanged(tmp_p
     for name in ("_toc.yml", "intro.md", "notation.md", "bibliography.md", "references.bib"):
         shutil.copy(REPO / name, book / name)
     shutil.copytree(REPO / "chapters", book / "chapters")
+    shutil.copytree(REPO / "appendix", book / "appendix")
     config = yaml.safe_load((REPO / "_config.yml").read_text())
     config["execute"]["execute_notebooks"] = "off"  # only the source scan is under test: no page is run
     (book / "_config.yml").write_text(yaml.safe_dump(config))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-PAGES = sorted((REPO / "chapters").glob("*/*.md")) + [REPO / "intro.md"]
+PAGES = sorted((REPO / "chapters").glob("*/*.md")) + sorted((REPO / "appendix").glob("*.md")) + [REPO / "intro.md"]
 NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+\.\d+|\d+(?:\s?%|×))(?![\w])")
 CONSTANTS = re.compile(r"<!--\s*Constants:(.*?)-->", re.S)
 
