@@ -26,8 +26,8 @@ def note_text(notebook: str) -> list[str]:
         "everything, offline after the install).",
         f"In your clone of the course, with its virtual environment active: jupyter lab {notebook}",
         f"The download button at the top of this page gives the same notebook. Save it in {folder}/ of your "
-        "clone, fill in every YOUR CODE HERE, run the test cell under each exercise, and before you hand it in "
-        "use Kernel → Restart Kernel and Run All Cells….",
+        "clone, fill in every YOUR CODE HERE and run the test cell under each exercise. Before you hand it in, run "
+        "it from the top with Kernel → Restart Kernel and Run All Cells…",
     ]
 
 
