@@ -81,3 +81,7 @@ def test_feedback_shows_no_hidden_test_no_path_and_no_giant_output(tmp_path):
         assert len(raw) < 1_000_000, f"{student}'s feedback is {len(raw):,} bytes"
     page = course / "feedback" / "hostile" / ASSIGNMENT / "warmup.html"
     assert "output truncated" in visible_text(page.read_text()), "the 5 MB print is not cut to the stated limit"
+    stored = course / "autograded" / "hostile" / ASSIGNMENT / "warmup.ipynb"
+    assert stored.stat().st_size < 1_000_000, (
+        f"the autograded notebook keeps the 5 MB print: {stored.stat().st_size:,} bytes (LimitOutputSize)")
+    assert "output truncated" in stored.read_text(), "the autograded notebook does not say its output was cut"

@@ -14,6 +14,10 @@ called by a hidden test can `display()` or raise whatever it likes, the hidden c
 - neutralises the hidden-test markers in cells that are not test cells, so a student who types them does not
   break `ClearHiddenTests` (and everybody's feedback run).
 
+`LimitOutputSize` does the size part for the autograded notebook the instructor keeps (Autograde's preprocessors,
+after nbgrader's `LimitOutput`, which counts lines: one line of 100 MB passes it): every text output is cut to
+`MAX_STORED` characters and an image larger than `MAX_STORED_IMAGE` is dropped.
+
 >>> from nbformat.v4 import new_code_cell, new_notebook, new_output
 >>> secret = "assert secret_check(x) == 42"
 >>> test = {"nbgrader": {"grade": True, "solution": False, "grade_id": "t", "points": 1}}
@@ -36,6 +40,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 HIDDEN_MARK, END_MARK = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 MAX_OUTPUT = 20_000  # characters of one text output (or bytes of one image) shown in feedback
 MAX_MESSAGE = 500  # characters of a hidden test's error message
+MAX_STORED = 100_000  # characters of one text output kept in the autograded notebook
+MAX_STORED_IMAGE = 5_000_000  # characters (base64) of one image kept there: a course figure is ~100 KB
 TEXT_TYPES = ("text/plain", "text/html", "text/markdown", "text/latex", "application/json")
 
 
@@ -59,15 +65,24 @@ def hidden_lines(nb: NotebookNode, min_length: int = 12) -> list[str]:
     return sorted(lines, key=len, reverse=True)
 
 
+def truncate(text: str, limit: int, keeper: str = "feedback shows") -> str:
+    """`text` cut to `limit` characters, saying so.
+
+    >>> truncate("x" * 12, 5, "the graded notebook keeps")
+    'xxxxx\\n[… output truncated: 12 characters, the graded notebook keeps 5]'
+    """
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n[… output truncated: {len(text):,} characters, {keeper} {limit:,}]"
+
+
 def _clean(text: str, secrets: list[str], paths: list[str], limit: int) -> str:
     """`text` with hidden-test lines and instructor paths removed, cut to `limit` characters."""
     for secret in secrets:
         text = text.replace(secret, "[hidden test]")
     for path in paths:
         text = text.replace(path, "…")
-    if len(text) > limit:
-        text = text[:limit] + f"\n[… output truncated: {len(text):,} characters, feedback shows {limit:,}]"
-    return text
+    return truncate(text, limit)
 
 
 def scrub(cell: NotebookNode, secrets: list[str], paths: list[str]) -> NotebookNode:
@@ -117,3 +132,35 @@ class SafeFeedback(NbGraderPreprocessor):
         paths = sorted((p for p in folders if len(p) > 4), key=len, reverse=True)  # never "/" or "/usr"
         nb.cells = [scrub(cell, secrets, paths) for cell in nb.cells]
         return nb, resources
+
+
+class LimitOutputSize(NbGraderPreprocessor):
+    """Cut the outputs of an autograded notebook to a stated size (see the module's docstring).
+
+    >>> from nbformat.v4 import new_code_cell, new_output
+    >>> cell = new_code_cell("print('x' * 10**6)", outputs=[new_output("stream", name="stdout", text="x" * 10**6)])
+    >>> len(LimitOutputSize().preprocess_cell(cell, {}, 0)[0].outputs[0].text) < MAX_STORED + 100
+    True
+    """
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
+        keeper = "the graded notebook keeps"
+        for out in cell.get("outputs", []):
+            kind = out.get("output_type")
+            if kind == "stream":
+                out.text = truncate(out.get("text", ""), MAX_STORED, keeper)
+            elif kind == "error":
+                out.evalue = truncate(out.get("evalue", ""), MAX_STORED, keeper)
+                out.traceback = [truncate(line, MAX_STORED, keeper) for line in out.get("traceback", [])]
+            elif kind in ("display_data", "execute_result"):
+                data = out.get("data", {})
+                for key in list(data):
+                    if not isinstance(data[key], str):
+                        continue
+                    if key in TEXT_TYPES:
+                        data[key] = truncate(data[key], MAX_STORED, keeper)
+                    elif len(data[key]) > MAX_STORED_IMAGE:
+                        del data[key]
+                        data.setdefault("text/plain", f"[{key} output of more than {MAX_STORED_IMAGE:,} characters "
+                                                      "removed]")
+        return cell, resources
