@@ -1,6 +1,6 @@
 """Sphinx extension: what the theme emits, mended so every page works offline and passes an accessibility audit.
 
-Two fixes, each found by the browser test of the built book (tests/test_book_browser.py):
+Three fixes, each found by the browser test of the built book (tests/test_book_browser.py):
 - sphinx-thebe's scripts are dropped: live code (thebe) is off in `_config.yml`, yet its configuration script is
   emitted twice on every page (a JavaScript error, "Identifier 'THEBE_JS_URL' has already been declared") and
   names a CDN;
@@ -54,7 +54,7 @@ def _mend_site(app, exception) -> None:
 
 
 def setup(app) -> dict:
-    """Register both fixes (Jupyter Book loads this through `sphinx: extra_extensions`)."""
+    """Register the fixes (Jupyter Book loads this through `sphinx: extra_extensions`)."""
     app.connect("html-page-context", _drop_thebe)
     app.connect("build-finished", _mend_site)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

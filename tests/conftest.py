@@ -95,6 +95,15 @@ def book(tmp_path_factory):
     return shared_build(tmp_path_factory)
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (tests/browser.py); skips the module without Chromium or Playwright."""
+    from browser import chromium
+
+    with chromium() as b:
+        yield b
+
+
 @pytest.fixture
 def one_torch_thread():
     """Tiny models run several times faster on one thread when the test workers share the cores."""

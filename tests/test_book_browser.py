@@ -11,6 +11,7 @@ one narrative page and one exercise page are left in `_build/artifacts/screensho
 
 from __future__ import annotations
 
+import functools
 import html.parser
 import json
 import posixpath
@@ -20,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 import pytest
 from book_site import toc_docnames
-from browser import artifacts_dir, chromium, offline_page, served
+from browser import artifacts_dir, offline_page, served
 
 from lmrl_utils.book_exercises import TITLE as EXERCISE_NOTE_TITLE
 from lmrl_utils.chapters import CHAPTERS
@@ -72,17 +73,12 @@ def site(book) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
 def base(site: Path) -> str:
     with served(site) as url:
         yield url
 
 
+@functools.cache
 def _axe_script() -> str:
     """axe-core (Deque's accessibility engine, from npm), as vendored by the axe-playwright-python package."""
     try:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser import PageLog, artifacts_dir, chromium, offline_page
+from browser import PageLog, artifacts_dir, offline_page
 from course_tools import apply_edits, grade_id, solution_code, wrong_answers
 from lab_server import Lab, lab_server
 from playwright.sync_api import Locator, Page, expect
@@ -54,13 +54,6 @@ KERNEL_START_MS = 90_000  # a kernel that imports torch, on two busy cores
 CELL_MS = 60_000  # nbgrader's own limit for one cell
 VALIDATE_MS = 180_000  # Validate runs the whole notebook in a fresh kernel on the server
 STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'  # tracebacks and stderr
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module (skips the module when Chromium or Playwright is missing)."""
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")
