@@ -25,11 +25,21 @@ c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
 c.Execute.execute_retries = 0
 
-# Autograding runs nbgrader's own steps, with one change: before a notebook is executed, the cells a student wrote
-# are scanned for code that changes how the tests run (patched check helpers, torch or IPython, importlib, os, ...;
-# lmrl_utils.grading.tamper). Such a notebook is not run; its tests score 0 with a message naming the lines.
+# Autograding runs nbgrader's own steps, with one change, nbgrader's Execute replaced by GradedExecute (same
+# settings; lmrl_utils.grading.execute):
+# - before a notebook is executed, the cells a student wrote are scanned for code that changes how the tests run
+#   (patched check helpers, torch or IPython, importlib, os, ...; lmrl_utils.grading.tamper). Such a notebook is
+#   not run; its tests score 0 with a message naming the lines;
+# - the kernel runs in a bubblewrap sandbox (lmrl_utils.grading.sandbox): no solutions, gradebook or network, its
+#   own scratch /tmp, memory/CPU/process limits, nothing left running. "auto" grades unsandboxed with a warning
+#   where bubblewrap cannot run (apt-get install bubblewrap); "on" refuses to;
+# - a cell that kills the kernel fails, and the rest of the notebook runs again in a fresh kernel.
+c.GradedExecute.sandbox = "auto"
+c.SandboxedKernelManager.memory_bytes = 8 * 2**30  # address space; torch alone maps about 1 GB
+c.SandboxedKernelManager.cpu_seconds = 1800  # for the whole notebook; each cell also has Execute.timeout
+c.SandboxedKernelManager.processes = 256  # processes and threads of the kernel: a fork bomb stops here
 c.Autograde.autograde_preprocessors = [
-    "lmrl_utils.grading.tamper.ScanThenExecute",  # nbgrader.preprocessors.Execute after the scan (same settings)
+    "lmrl_utils.grading.execute.GradedExecute",  # nbgrader.preprocessors.Execute, scanned, sandboxed, restarted
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

@@ -1,9 +1,12 @@
-"""The grading-security attack table: each attack of tests/test_tamper.py added, as a cell of its own, to a correct
-solution of Chapter 0's warm-up, graded by lmrl-grade (the real nbgrader with the tamper scan before execution).
+"""The grading-security attack tables, each attack added to a correct solution of Chapter 0's warm-up and graded by
+lmrl-grade (the real nbgrader, lmrl_utils.grading.execute.GradedExecute):
 
-    python bench/attacks.py            # ~2 min on 2 cores; prints a markdown table
+1. the tamper scan: each attack of tests/test_tamper.py as a cell of its own; a correct solution earns full marks
+   on its own, so any score above 0 would be the attack's gain;
+2. the sandbox, with the scan switched off so the code really runs (tests/test_grading_sandbox.py): what the
+   attack saw or did, and the score (full marks where the attack breaks nothing graded).
 
-A correct solution earns full marks on its own, so any score above 0 would be the attack's gain.
+    python bench/attacks.py            # ~4 min on 2 cores; prints two markdown tables
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from course_tools import make_course, scores  # noqa: E402
+from test_grading_sandbox import TAG, alive, grade_attacks, outputs  # noqa: E402
 from test_tamper import ATTACKS, submit_with_attacks  # noqa: E402
 
 from lmrl_utils.grading.batch import grade  # noqa: E402
@@ -36,6 +40,18 @@ def main() -> None:
             found = re.search(r"score 0: (.*?)\. Remove", results[student].log.replace("\n", " "))
             said = found.group(1) if found else ("graded normally" if not results[student].tampered else "flagged")
             print(f"| {attack or 'none (the solution alone)'} | {score:g}/{max_score:g} | {said} |")
+    with tempfile.TemporaryDirectory() as tmp:
+        course, by_attack = grade_attacks(Path(tmp))
+        print("\n| attack (run in the sandbox, scan off) | score | what it saw or did, and what the grader reported |"
+              "\n|---|---|---|")
+        for attack, (student, result) in by_attack.items():
+            starts = ("SEEN", "WROTE", "FORKS", "LIMITS", "MEMORY", "NET", "the kernel", "this cell")
+            seen = [line for line in outputs(course, student).splitlines() if line.startswith(starts)]
+            if attack == "a process that outlives the kernel":
+                seen.append("still running after grading" if alive(TAG) else "not running after grading")
+            cells = ", ".join(f"{k} {v:g}" for k, v in result.per_cell.items() if v == 0) or "every test passed"
+            print(f"| {attack or 'none (the solution alone)'} | {result.score:g}/{result.max_score:g} | "
+                  f"{'; '.join(dict.fromkeys(seen)) or 'graded normally'} ({cells}) |")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,6 +49,9 @@ def atomic_save(obj: object, path: Path) -> None:
     os.close(fd)
     try:
         torch.save(obj, tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o644 & ~umask)  # mkstemp's 0600 would hide the file from the grader's sandboxed kernels
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -62,7 +66,11 @@ def load_or_build(path: Path, build: Callable[[], dict]) -> dict:
         except Exception:  # noqa: BLE001 - a truncated file from an older, non-atomic writer: rebuild it
             pass
     obj = build()
-    atomic_save(obj, path)
+    try:
+        atomic_save(obj, path)
+    except OSError as err:  # a read-only cache (the grader's sandbox): use what was built, keep nothing
+        warnings.warn(f"could not save {path.name} in the cache ({err.strerror}); it is rebuilt on each use",
+                      stacklevel=2)
     return obj
 
 

@@ -45,7 +45,7 @@ def test_feedback_shows_no_hidden_test_no_path_and_no_giant_output(tmp_path):
     course = make_course(tmp_path, ASSIGNMENT)
     # the feedback layer alone: the tamper scan (tests/test_tamper.py) would not run this submission at all
     with open(course / "nbgrader_config.py", "a") as config:
-        config.write('\nc.Autograde.autograde_preprocessors[0] = "nbgrader.preprocessors.Execute"\n')
+        config.write("\nc.GradedExecute.scan = False\n")
     released = released_notebooks(course, ASSIGNMENT)[NB]
     sources = source_notebooks(course, ASSIGNMENT)[NB]
     full = filled_in(released, sources)

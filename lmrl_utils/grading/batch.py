@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lmrl_utils.grading.collect import LMS_FILENAME, collect_folders, collect_zip
+from lmrl_utils.grading.sandbox import sandbox_problem
 
 MARKERS = ".lmrl-grade"  # <course>/.lmrl-grade/<assignment>/<student>.json: the hash of what was graded
 
@@ -62,6 +63,11 @@ class Result:
     def timeouts(self) -> int:
         """Cells that nbgrader interrupted for running longer than the cell time-out."""
         return sum("CellTimeoutError" in line or "timed out" in line.lower() for line in self.log.splitlines())
+
+    @property
+    def crashes(self) -> int:
+        """Cells whose kernel died or hung; the rest of their notebook ran again in a fresh kernel (.execute)."""
+        return self.log.count("The kernel died or hung in cell")
 
     @property
     def tampered(self) -> bool:
@@ -230,9 +236,10 @@ def grade(course: Path, assignment: str, workers: int = 2, force: bool = False, 
 
 def summary(results: list[Result]) -> str:
     """A table for the instructor: one line per student, then the mean score of each test cell."""
-    lines = [f"{'student':28s} {'status':8s} {'score':>11s} {'seconds':>8s} {'cell time-outs':>15s} tampering"]
+    lines = [f"{'student':28s} {'status':8s} {'score':>11s} {'seconds':>8s} {'cell time-outs':>15s} "
+             f"{'kernel deaths':>14s} tampering"]
     lines += [f"{r.student:28s} {r.status:8s} {r.score:5g}/{r.max_score:<5g} {r.seconds:8.1f} {r.timeouts:15d} "
-              f"{'DETECTED' if r.tampered else '-'}" for r in results]
+              f"{r.crashes:14d} {'DETECTED' if r.tampered else '-'}" for r in results]
     cells = sorted({name for r in results for name in r.per_cell})
     if cells:
         lines.append("mean score per test cell:")
@@ -274,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     results = grade(args.course, args.assignment, args.workers, args.force, args.cell_timeout, args.student,
                     args.db, client, progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(summary(results))
+    problem = sandbox_problem()
+    print("isolation: student code ran in bubblewrap (lmrl_utils.grading.sandbox)" if problem is None else
+          f"WARNING: no sandbox on this machine ({problem}): student code ran with the grader's rights")
     if not args.no_feedback:
         db = [f"--CourseDirectory.db_url={args.db}"] if args.db else []
         for command in (["generate_feedback", args.assignment, "--force"], ["export", "--to", "grades.csv"]):

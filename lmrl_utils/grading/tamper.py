@@ -13,12 +13,13 @@ None of that is needed to solve an exercise of this course, so the scan looks at
   with a computed name (importing a graded reference is `check_written_here`'s business: it costs the exercise);
 - the grader's data: `open`, `os`, `subprocess`, `shutil`, `pathlib`, `socket`, `signal`, `multiprocessing`.
 
-`ScanThenExecute` (nbgrader's Execute, replaced in `nbgrader_config.py`) does not run a notebook with findings:
-its code could delete or write the course's files. Every test cell gets an error naming the findings instead, so
-the notebook scores 0 and the student and the instructor see why.
-It is a tripwire, not a sandbox: Python has other doors, and what it cannot decide is left to hidden tests that a
-delegating answer cannot pass. tests/test_tamper.py checks that no reference solution, correct variant or wrong
-answer of the course trips it, and that each attack of issue 18 does.
+`GradedExecute` (lmrl_utils.grading.execute, nbgrader's Execute in `nbgrader_config.py`) does not run a notebook
+with findings. Every test cell gets an error naming the findings instead, so the notebook scores 0 and the student
+and the instructor see why.
+It is a tripwire, not a sandbox (the kernel runs in one: lmrl_utils.grading.sandbox): Python has other doors, and
+what it cannot decide is left to hidden tests that a delegating answer cannot pass. tests/test_tamper.py checks that
+no reference solution, correct variant or wrong answer of the course trips it, and that each attack of issue 18
+does.
 
 >>> findings("import torch\\ntorch.Tensor.any = lambda self, *a: False")
 ['line 2: assigns to torch.Tensor.any']
@@ -31,9 +32,6 @@ from __future__ import annotations
 import ast
 
 from nbformat.notebooknode import NotebookNode
-from nbgrader.preprocessors import Execute
-
-from lmrl_utils.grading.feedback import is_test_cell
 
 DOOR_NAMES = {"importlib", "__import__", "builtins", "__builtins__", "exec", "eval", "compile", "globals", "vars",
               "locals", "get_ipython", "inspect", "ctypes", "gc", "open", "breakpoint", "__loader__", "__spec__"}
@@ -205,23 +203,3 @@ def notebook_findings(nb: NotebookNode) -> list[str]:
         source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith("%"))
         found += [f"cell {index}, {f}" for f in findings(source)]
     return found
-
-
-class ScanThenExecute(Execute):
-    """nbgrader's Execute, after the scan: a notebook with findings is not run at all (its code could delete or
-    write course files), and every test cell gets an error naming the findings, so the notebook scores 0."""
-
-    def preprocess(self, nb: NotebookNode, resources: dict | None = None, km=None) -> tuple[NotebookNode, dict]:
-        found = notebook_findings(nb)
-        if not found:
-            return super().preprocess(nb, resources, km)
-        message = ("the submission changes how the tests run, which no exercise needs, so it was not run and its "
-                   "tests score 0: " + "; ".join(found[:5])
-                   + (f" (and {len(found) - 5} more)" if len(found) > 5 else "")
-                   + ". Remove that code and submit again; ask your instructor if you think this is a mistake.")
-        self.log.warning("Tampering detected: %s", message)
-        for cell in nb.cells:
-            if cell.cell_type == "code" and is_test_cell(cell):
-                cell.outputs = [NotebookNode(output_type="error", ename="TamperingDetected", evalue=message,
-                                             traceback=[f"TamperingDetected: {message}"])]
-        return nb, resources or {}

@@ -25,6 +25,23 @@ WRONG_ANSWERS = {
         "edits": [("attention.ipynb", "softmax", "x - x.amax(dim=dim, keepdim=True)", "x")],
         "loses": ["softmax_visible", "softmax_hidden"],
     },
+    # the built-in reached indirectly: exp of PyTorch's log-softmax is a softmax, but not the student's own
+    "softmax_through_log_softmax": {
+        "edits": [("attention.ipynb", "softmax",
+                   "    shifted = x - x.amax(dim=dim, keepdim=True)"
+                   "  # the largest entry becomes 0: exp never overflows\n"
+                   "    e = torch.exp(shifted)\n"
+                   "    return e / e.sum(dim=dim, keepdim=True)",
+                   "    return x.log_softmax(dim).exp()")],
+        "loses": ["softmax_visible", "softmax_hidden"],
+    },
+    # attention through PyTorch's fused kernel, reached through its C module rather than torch.nn.functional
+    "attention_through_the_c_module": {
+        "edits": [("attention.ipynb", "padded_attention", "    return weights @ v  # (B, h, T_q, d_v)",
+                   "    return torch._C._nn.scaled_dot_product_attention(q, k, v, attn_mask=mask).nan_to_num() * "
+                   "valid[:, None, :, None]")],
+        "loses": ["padded_attention_visible", "padded_attention_hidden"],
+    },
     # sin and cos both at every column's own index instead of sharing the pair's frequency
     "pe_wrong_frequency": {
         "edits": [("attention.ipynb", "positional_encoding", "angle[:, : d // 2]",
