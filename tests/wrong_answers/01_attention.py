@@ -35,6 +35,20 @@ WRONG_ANSWERS = {
                    "    return x.log_softmax(dim).exp()")],
         "loses": ["softmax_visible", "softmax_hidden"],
     },
+    # the visible tests' answers hard-coded by input shape, a uniform guess otherwise: only hidden tests can tell
+    "softmax_memorises_visible_answers": {
+        "edits": [("attention.ipynb", "softmax",
+                   "    shifted = x - x.amax(dim=dim, keepdim=True)"
+                   "  # the largest entry becomes 0: exp never overflows\n"
+                   "    e = torch.exp(shifted)\n"
+                   "    return e / e.sum(dim=dim, keepdim=True)",
+                   "    known = {(3,): [0.09003057, 0.24472847, 0.66524096], (2,): [0.75, 0.25],\n"
+                   "             (2, 2): [[0.11920292, 0.04742587], [0.88079708, 0.95257413]]}\n"
+                   "    if tuple(x.shape) in known:\n"
+                   "        return torch.tensor(known[tuple(x.shape)])\n"
+                   "    return torch.ones_like(x) / x.shape[dim]")],
+        "loses": ["softmax_hidden"],
+    },
     # attention through PyTorch's fused kernel, reached through its C module rather than torch.nn.functional
     "attention_through_the_c_module": {
         "edits": [("attention.ipynb", "padded_attention", "    return weights @ v  # (B, h, T_q, d_v)",
