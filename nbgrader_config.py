@@ -34,6 +34,13 @@ c.Execute.execute_retries = 0
 #   own scratch /tmp, memory/CPU/process limits, nothing left running. "auto" grades unsandboxed with a warning
 #   where bubblewrap cannot run (apt-get install bubblewrap); "on" refuses to;
 # - a cell that kills the kernel fails, and the rest of the notebook runs again in a fresh kernel.
+c.Autograde.sanitize_preprocessors = [  # nbgrader's, with a copied cell no longer failing the whole notebook
+    "nbgrader.preprocessors.ClearOutput",
+    "lmrl_utils.grading.sanitize.DeduplicateIdsCleanly",  # nbgrader.preprocessors.DeduplicateIds, fixed
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 c.GradedExecute.sandbox = "auto"
 c.SandboxedKernelManager.memory_bytes = 8 * 2**30  # address space; torch alone maps about 1 GB
 c.SandboxedKernelManager.cpu_seconds = 1800  # for the whole notebook; each cell also has Execute.timeout

@@ -54,6 +54,21 @@ def test_bad_submissions_are_reported_and_scored(tmp_path):
     submit(course, ASSIGNMENT, "broken-file", {NB: '{"cells": [ this is not json'})
     submit(course, ASSIGNMENT, "no-notebook", {})
     submit(course, ASSIGNMENT, "good-too", {NB: full})
+    # every cell duplicated (nbgrader keeps the first copy of each id): the duplicates count for nothing
+    doubled = copy.deepcopy(full)
+    doubled.cells = [copy.deepcopy(c) for c in doubled.cells for _ in range(2)]
+    submit(course, ASSIGNMENT, "duplicates-cells", {NB: doubled})
+    # a blank notebook with the test cells pasted again as cells of the student's own, and a forged test cell of
+    # 100 points that passes: still 0 out of the assignment's own points
+    pasted = copy.deepcopy(released)
+    extra = [copy.deepcopy(c) for c in pasted.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    for cell in extra:
+        cell.metadata.pop("nbgrader")
+    forged = copy.deepcopy(next(c for c in pasted.cells if c.metadata.get("nbgrader", {}).get("grade")))
+    forged.source, forged.metadata["nbgrader"]["points"] = "pass", 100
+    forged.metadata["nbgrader"]["grade_id"] = "forged_test"
+    pasted.cells += [*extra, forged]
+    submit(course, ASSIGNMENT, "pastes-tests", {NB: pasted})
 
     proc = nbgrader(course, "autograde", ASSIGNMENT, "--force", f"--Execute.timeout={TIMEOUT}")
     log = proc.stdout + proc.stderr
@@ -75,6 +90,10 @@ def test_bad_submissions_are_reported_and_scored(tmp_path):
 
     score, _, cells = scores(course, ASSIGNMENT, "deletes-test")
     assert score == max_score, f"a deleted test cell is restored and run: {cells}"
+
+    score, _, cells = scores(course, ASSIGNMENT, "duplicates-cells")
+    assert score == max_score, f"duplicated cells must neither cost nor earn points: {cells}"
+    assert scores(course, ASSIGNMENT, "pastes-tests")[:2] == (0, max_score), "pasted or forged tests earn nothing"
 
     for student in ("broken-file", "no-notebook"):
         assert scores(course, ASSIGNMENT, student)[0] == 0

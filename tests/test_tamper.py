@@ -92,13 +92,13 @@ def submit_with_attacks(course: Path, assignment: str, nb_name: str, students: d
 @pytest.mark.slow
 def test_a_grading_run_gives_attacks_zero_and_says_why(tmp_path):
     """The real autograder (lmrl-grade: nbgrader, its Execute after the tamper scan) on Chapter 0's warm-up: the
-    solution keeps full marks; a solution with a patch added scores 0 and its notebook names the finding."""
+    solution keeps full marks; the solution with any attack of ATTACKS added scores 0 and its notebook names the
+    finding (bench/attacks.py prints the table). Refused notebooks start no kernel, so this is quick."""
     from lmrl_utils.grading.batch import grade
 
     assignment, nb_name = "00_getting_started", "warmup.ipynb"
     course = make_course(tmp_path, assignment)
-    attacks = {"full": None, "patch-helpers": "check helpers made no-ops", "patch-torch": "torch patched",
-               "patch-ipython": "IPython's run_code replaced"}
+    attacks = {"full": None, **{f"attack{k}": name for k, name in enumerate(ATTACKS)}}  # none of them is run
     submit_with_attacks(course, assignment, nb_name, attacks)
     results = {r.student: r for r in grade(course, assignment, workers=2, progress=lambda _: None)}
     assert {s for s, r in results.items() if r.tampered} == set(attacks) - {"full"}, "the summary flags them"
