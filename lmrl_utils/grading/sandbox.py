@@ -5,9 +5,9 @@ the instructor's `solutions/`, the gradebook (every hidden test's source) and ot
 gradebook, and leave processes behind. `SandboxedKernelManager` starts it instead inside bubblewrap (`bwrap`,
 Debian's package `bubblewrap`), as a Jupyter kernel manager nbgrader's Execute uses like its own:
 
-- **files**: a new, empty root with only Python, the course package, the model cache (read-only) and the
-  notebook's own folder (read-only); `/tmp` is a private scratch folder of `scratch_bytes`. No `solutions/`, no
-  gradebook, no other student, no `.git`, no home folder;
+- **files**: a new root holding only the system folders (`/usr`, `/etc`, ...), Python, the course package, the
+  model cache and the notebook's own folder, all read-only, and a private scratch `/tmp` of `scratch_bytes`. No
+  `solutions/`, no gradebook, no other student, no `.git`, nothing else of the grader's home;
 - **network**: none (`--unshare-net`); the kernel talks to the grader over Unix sockets in a private folder;
 - **processes**: its own PID namespace: when the kernel ends or the grader kills it, everything it started dies
   with it (a detached process included). It cannot see or signal anything outside;
