@@ -1,5 +1,10 @@
 """Plausible wrong answers to Chapter 1's exercises; each must score strictly between 0 and full marks."""
 
+# the reference softmax's body, which two wrong answers replace whole
+SOFTMAX_BODY = ("    shifted = x - x.amax(dim=dim, keepdim=True)  # the largest entry becomes 0: exp never overflows\n"
+                "    e = torch.exp(shifted)\n"
+                "    return e / e.sum(dim=dim, keepdim=True)")
+
 WRONG_ANSWERS = {
     # attention without the 1/sqrt(d_k) scaling: the softmax saturates for large d_k
     "no_sqrt_scaling": {
@@ -28,20 +33,14 @@ WRONG_ANSWERS = {
     # the built-in reached indirectly: exp of PyTorch's log-softmax is a softmax, but not the student's own
     "softmax_through_log_softmax": {
         "edits": [("attention.ipynb", "softmax",
-                   "    shifted = x - x.amax(dim=dim, keepdim=True)"
-                   "  # the largest entry becomes 0: exp never overflows\n"
-                   "    e = torch.exp(shifted)\n"
-                   "    return e / e.sum(dim=dim, keepdim=True)",
+                   SOFTMAX_BODY,
                    "    return x.log_softmax(dim).exp()")],
         "loses": ["softmax_visible", "softmax_hidden"],
     },
     # the visible tests' answers hard-coded by input shape, a uniform guess otherwise: only hidden tests can tell
     "softmax_memorises_visible_answers": {
         "edits": [("attention.ipynb", "softmax",
-                   "    shifted = x - x.amax(dim=dim, keepdim=True)"
-                   "  # the largest entry becomes 0: exp never overflows\n"
-                   "    e = torch.exp(shifted)\n"
-                   "    return e / e.sum(dim=dim, keepdim=True)",
+                   SOFTMAX_BODY,
                    "    known = {(3,): [0.09003057, 0.24472847, 0.66524096], (2,): [0.75, 0.25],\n"
                    "             (2, 2): [[0.11920292, 0.04742587], [0.88079708, 0.95257413]]}\n"
                    "    if tuple(x.shape) in known:\n"
