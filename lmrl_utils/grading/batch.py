@@ -35,7 +35,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from pathlib import Path
 
 from lmrl_utils.grading.collect import LMS_FILENAME, collect_folders, collect_zip
 from lmrl_utils.grading.sandbox import sandbox_problem
+from lmrl_utils.grading.worker import PRELOAD, autograde, autograde_here
 
 MARKERS = ".lmrl-grade"  # <course>/.lmrl-grade/<assignment>/<student>.json: the hash of what was graded
 
@@ -103,37 +103,6 @@ def students_to_grade(course: Path, assignment: str, force: bool = False, only: 
         if force or not done:
             todo.append(student)
     return todo
-
-
-def _autograde(course: Path, assignment: str, student: str, db_url: str, cell_timeout: float | None = None
-               ) -> tuple[str, str, float]:
-    """nbgrader's own autograde (its API, as the formgrader calls it) for one student against the gradebook at
-    `db_url`, in this long-lived worker process, which imports nbgrader (~3 s) once: (status, log, seconds)."""
-    from nbgrader.apps.api import NbGraderAPI
-    from traitlets.config.loader import PyFileConfigLoader
-
-    start = time.perf_counter()
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-    config.CourseDirectory.root = str(course)
-    config.CourseDirectory.db_url = db_url
-    if cell_timeout:
-        config.Execute.timeout = cell_timeout
-    result = NbGraderAPI(config=config).autograde(assignment, student, force=True, create=True)
-    status = "graded" if result["success"] else "failed"
-    return status, result.get("log", "") + result.get("error", ""), time.perf_counter() - start
-
-
-def _autograde_here(environ: dict[str, str], *args) -> tuple[str, str, float]:
-    """`_autograde` with the caller's environment (a forked worker has the fork server's, from its first use)."""
-    os.environ.clear()
-    os.environ.update(environ)
-    return _autograde(*args)
-
-
-# Imported once by the fork server and shared by every worker it forks (copy-on-write): a spawned worker paid ~7 s
-# of CPU importing them itself, one of the two costs that kept 2 workers under 1.8x of sequential nbgrader.
-PRELOAD = ["nbgrader.apps.api", "nbgrader.preprocessors", "lmrl_utils.grading.execute",
-           "lmrl_utils.grading.sanitize", "lmrl_utils.grading.feedback"]
 
 
 def _has_submission(db_url: str, assignment: str, student: str) -> bool:
@@ -218,9 +187,9 @@ def grade(course: Path, assignment: str, workers: int = 2, force: bool = False, 
             hashed = submission_hash(course / "submitted" / student / assignment)
             args = (course, assignment, student, db_url or f"sqlite:///{private}", cell_timeout)
             if client is None:
-                job = pool.submit(_autograde_here, dict(os.environ), *args)
+                job = pool.submit(autograde_here, dict(os.environ), *args)
             else:
-                job = client.submit(_autograde, *args, pure=False)
+                job = client.submit(autograde, *args, pure=False)
             jobs[job] = (student, private, hashed)
         if client is None:
             finished = as_completed(jobs)
