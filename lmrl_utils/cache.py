@@ -23,6 +23,8 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
+from lmrl_utils import withheld
+
 CACHE_VERSION = 1  # bump when the code that builds cached artefacts changes in a way that changes them
 
 
@@ -37,6 +39,8 @@ def recipe_key(recipe: dict) -> str:
     """A short hash of everything that determines the trained weights. Example: 'synthetic-3f2a9c0e1b7d4a65'."""
     parts = {k: dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for k, v in recipe.items()}
     parts["cache_version"] = CACHE_VERSION
+    if withheld.STUDENT_BUILD:  # the graded items run the student's own code: a change to it builds anew
+        parts["own_code"] = withheld.fingerprint()
     blob = json.dumps(parts, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:16]
 

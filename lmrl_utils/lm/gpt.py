@@ -27,6 +27,7 @@ from lmrl_utils.lm.attention import MultiHeadSelfAttention
 
 # The graded items of this module: a graded exercise may use none of them (lmrl_utils.grading.provenance).
 GRADED = ("token_cross_entropy", "perplexity", "sample_batch", "GPT", "train_step", "lr_at", "train")
+ANSWER_PARTS = ("Block",)  # not graded by itself, but half of GPT's answer: the student build leaves it out too
 
 
 @dataclass(frozen=True)
