@@ -157,7 +157,7 @@ def test_a_changed_kept_file_changes_every_cache_key(student_build, tmp_path):
         "the full package's cache keys must not depend on any student's file")
 
 
-@pytest.mark.parametrize("chapter", ["00_getting_started", "02_tokenization"])
+@pytest.mark.parametrize("chapter", ["00_getting_started", "01_attention", "02_tokenization"])
 def test_a_completed_student_notebook_runs_on_the_student_build(student_build, tmp_path, chapter):
     """The released notebook, filled in with the solutions, runs top to bottom (visible tests included) on the
     student build: the visible tests of these chapters read snapshots, not references."""

@@ -10,7 +10,7 @@ full package, still call the references live, on inputs the students never see.
 
 Example:
     >>> sorted(RECIPES)[:2]
-    ['00_getting_started/train_visible', '02_tokenization/special_stream_visible']
+    ['00_getting_started/train_visible', '01_attention/mhsa_visible']
 """
 
 from __future__ import annotations
@@ -90,6 +90,20 @@ class RecordedTokenizer:
         return b"".join(self.vocab[i] for i in ids).decode("utf-8", errors="replace")
 
 
+def _mhsa_visible() -> dict:
+    """The reference MultiHeadSelfAttention(16, 4)'s weights (seed 0), an input x (2, 5, 16) and its output."""
+    import torch
+
+    from lmrl_utils.lm import attention as ref
+
+    torch.manual_seed(0)
+    reference = ref.MultiHeadSelfAttention(d_model=16, n_heads=4)
+    x = torch.randn(2, 5, 16, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        y = reference(x)
+    return {"state_dict": {k: v.clone() for k, v in reference.state_dict().items()}, "x": x, "y": y}
+
+
 def _train_visible() -> dict:
     """train_linear_regression's weight and bias after 3 steps of lr 0.1 on y = 2x + 1."""
     import torch
@@ -104,6 +118,7 @@ def _train_visible() -> dict:
 # "<assignment>/<grade_id of the visible test cell>" -> how the references compute its expected values
 RECIPES: dict[str, Callable[[], dict]] = {
     "00_getting_started/train_visible": _train_visible,
+    "01_attention/mhsa_visible": _mhsa_visible,
     "02_tokenization/train_bpe_visible": _train_bpe_visible,
     "02_tokenization/tokenizer_visible": _tokenizer_visible,
     "02_tokenization/special_stream_visible": _special_stream_visible,
