@@ -104,6 +104,20 @@ def _mhsa_visible() -> dict:
     return {"state_dict": {k: v.clone() for k, v in reference.state_dict().items()}, "x": x, "y": y}
 
 
+def _gpt_visible() -> dict:
+    """The reference GPT's weights (seed 0) for the test's small config, ids idx (2, 10) and its logits of them."""
+    import torch
+
+    from lmrl_utils.lm import gpt as ref
+
+    torch.manual_seed(0)
+    reference = ref.GPT(ref.GPTConfig(vocab_size=20, block_size=16, d_model=32, n_layers=2, n_heads=4))
+    idx = torch.randint(20, (2, 10), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        logits = reference(idx)
+    return {"state_dict": {k: v.clone() for k, v in reference.state_dict().items()}, "idx": idx, "logits": logits}
+
+
 def _train_visible() -> dict:
     """train_linear_regression's weight and bias after 3 steps of lr 0.1 on y = 2x + 1."""
     import torch
@@ -123,6 +137,7 @@ RECIPES: dict[str, Callable[[], dict]] = {
     "02_tokenization/tokenizer_visible": _tokenizer_visible,
     "02_tokenization/special_stream_visible": _special_stream_visible,
     "02_tokenization/unigram_bpb_visible": _unigram_bpb_visible,
+    "03_lm_training/gpt_visible": _gpt_visible,
 }
 
 
