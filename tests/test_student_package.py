@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from lmrl_utils import withheld
+from lmrl_utils.snapshots import RECIPES
 from lmrl_utils.student_package import LISTS, build, graded_names
 
 REPO = Path(__file__).resolve().parent.parent
@@ -182,3 +183,17 @@ def test_a_completed_student_notebook_runs_on_the_student_build(student_build, t
             1 for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id", "").endswith("_visible")), printed
         ran += 1
     assert ran, f"{chapter} has no exercise notebook"
+
+
+def test_the_build_installs_as_a_wheel_with_its_snapshots(student_build, tmp_path):
+    """What an instructor hands out: a wheel of the build (pip, offline), snapshots inside, references not."""
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                    str(student_build), "-w", str(tmp_path)], check=True, capture_output=True, timeout=300)
+    (wheel,) = tmp_path.glob("lmrl_utils-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    saved = {f"lmrl_utils/snapshots/{key}.pt" for key in RECIPES}
+    assert saved <= set(names), saved - set(names)
+    tokenization = zipfile.ZipFile(wheel).read("lmrl_utils/lm/tokenization.py").decode()
+    assert "_withheld('lmrl_utils.lm.tokenization', 'train_bpe')" in tokenization
