@@ -13,6 +13,7 @@ Example:
     >>> print(stub_module("GRADED = ('f',)\\ndef f(x: int) -> int:\\n    '''Double.'''\\n    return 2 * x\\n",
     ...                   "m"), end="")
     GRADED = ('f',)
+    from lmrl_utils.withheld import WithheldClass as _WithheldClass  # noqa: E402
     from lmrl_utils.withheld import withheld as _withheld  # noqa: E402
     def f(*args, **kwargs):
         \"\"\"Double.
@@ -29,6 +30,8 @@ import shutil
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
+IMPORTS = ("from lmrl_utils.withheld import WithheldClass as _WithheldClass  # noqa: E402\n"
+           "from lmrl_utils.withheld import withheld as _withheld  # noqa: E402\n")
 NOTE = "Student build: runs your own `{name}` (lmrl_utils.withheld.keep), as the reference is left out."
 
 
@@ -68,12 +71,11 @@ def _stub(node: ast.FunctionDef | ast.ClassDef, module: str) -> str:
     """The stub of one graded function or class: its docstring (with a note) and a call of the student's own."""
     doc = _without_examples(ast.get_docstring(node) or "")
     note = NOTE.format(name=node.name)
-    call = f"_withheld({module!r}, {node.name!r})(*args, **kwargs)"
-    if isinstance(node, ast.ClassDef):  # constructing the class builds an object of the student's own class
-        return (f"class {node.name}:\n" + _docstring(f"{doc}\n\n{note}" if doc else note, "    ") +
-                f"\n    def __new__(cls, *args, **kwargs):\n        return {call}\n")
-    return (f"def {node.name}(*args, **kwargs):\n" + _docstring(f"{doc}\n\n{note}" if doc else note, "    ") +
-            f"    return {call}\n")
+    docstring = _docstring(f"{doc}\n\n{note}" if doc else note, "    ")
+    if isinstance(node, ast.ClassDef):  # calling it, its attributes and isinstance: the student's own class
+        return f"class {node.name}(metaclass=_WithheldClass):\n" + docstring
+    return (f"def {node.name}(*args, **kwargs):\n" + docstring +
+            f"    return _withheld({module!r}, {node.name!r})(*args, **kwargs)\n")
 
 
 def stub_module(source: str, module: str) -> str:
@@ -93,7 +95,7 @@ def stub_module(source: str, module: str) -> str:
             found.add(node.name)
         elif isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["GRADED"]:
             end = node.end_lineno
-            edits.append((end + 1, end, "from lmrl_utils.withheld import withheld as _withheld  # noqa: E402\n"))
+            edits.append((end + 1, end, IMPORTS))
     if set(names) - found:
         raise ValueError(f"{module}: GRADED names {sorted(set(names) - found)}, not defined at its top level")
     for first, last, text in sorted(edits, reverse=True):

@@ -24,6 +24,7 @@ import ast
 import hashlib
 import inspect
 import os
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -139,6 +140,27 @@ def fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+class WithheldClass(type):
+    """The metaclass of a student build's stub class: calling it, reading its attributes (`GPT.forward`) and
+    `isinstance` against it all go to the student's own class."""
+
+    def own(cls) -> type:
+        """The student's own class of this name (or `ReferenceWithheld`)."""
+        return withheld(cls.__module__, cls.__name__)
+
+    def __call__(cls, *args, **kwargs):
+        return cls.own()(*args, **kwargs)
+
+    def __getattr__(cls, name: str):
+        return getattr(cls.own(), name)
+
+    def __instancecheck__(cls, obj: object) -> bool:
+        try:
+            return isinstance(obj, cls.own())
+        except ReferenceWithheld:
+            return False
+
+
 def withheld(module: str, name: str) -> Callable:
     """The student's own `name` (kept or given to `use_mine`), or `ReferenceWithheld` saying where to write it."""
     if name in _mine:
@@ -148,7 +170,9 @@ def withheld(module: str, name: str) -> Callable:
         _mine.update(kept)
         return kept[name]
     chapter = CHAPTER_OF.get(module, "the course")
+    part = name in getattr(sys.modules.get(module), "ANSWER_PARTS", ())
     raise ReferenceWithheld(
-        f"`{module}.{name}` is a graded exercise of {chapter}, and this student build of lmrl_utils leaves out its "
+        f"`{module}.{name}` is {'part of the answer to ' if part else ''}a graded exercise of {chapter}, and this "
+        f"student build of lmrl_utils leaves out its "
         f"reference. Write it in {chapter}'s notebook, then run `from lmrl_utils.withheld import keep; "
         f"keep({name})` there: this library (and later chapters) will use your version, read from {mine_file()}.")

@@ -158,20 +158,43 @@ def test_a_changed_kept_file_changes_every_cache_key(student_build, tmp_path):
         "the full package's cache keys must not depend on any student's file")
 
 
-@pytest.mark.parametrize("chapter", ["00_getting_started", "01_attention", "02_tokenization"])
-def test_a_completed_student_notebook_runs_on_the_student_build(student_build, tmp_path, chapter):
+# (chapter, its exercise notebooks that run on the student build, what an earlier chapter's student kept)
+ON_THE_STUDENT_BUILD = [
+    ("00_getting_started", ["warmup.ipynb"], []),
+    ("01_attention", ["attention.ipynb"], []),
+    ("02_tokenization", ["bpe.ipynb"], []),
+    # decoding runs on the student's own GPT, kept in Chapters 1 and 3 (here: the reference's source stands in)
+    ("03_lm_training", ["decoding.ipynb"], ["lm.attention.causal_mask", "lm.attention.scaled_dot_product_attention",
+                                            "lm.attention.MultiHeadSelfAttention", "lm.gpt.Block", "lm.gpt.GPT"]),
+    ("04_mdp", ["mdp.ipynb"], []),
+    ("05_imitation", ["imitation.ipynb"], []),
+]
+# Exercise notebooks not run on the student build yet, and why.
+NOT_ON_THE_STUDENT_BUILD_YET = {
+    ("03_lm_training", "lm.ipynb"): "train_step_visible and train_visible call references (test_snapshots.NOT_YET)",
+    ("06_policy_gradients", "policy_gradients.ipynb"): "update_visible builds a reference CategoricalPolicy",
+    ("07_rlhf", "rlhf.ipynb"): "its models would be trained by the student's kept GPT: minutes, not run by a test",
+}
+
+
+@pytest.mark.parametrize(("chapter", "notebooks", "kept"), ON_THE_STUDENT_BUILD,
+                         ids=[chapter for chapter, _, _ in ON_THE_STUDENT_BUILD])
+def test_a_completed_student_notebook_runs_on_the_student_build(student_build, tmp_path, chapter, notebooks, kept):
     """The released notebook, filled in with the solutions, runs top to bottom (visible tests included) on the
-    student build: the visible tests of these chapters read snapshots, not references."""
+    student build: its visible tests read snapshots, not references, and the library runs the kept code."""
     import nbformat
     from course_tools import filled_in
     from nbclient import NotebookClient
 
-    ran = 0
-    for released in sorted((REPO / "chapters" / chapter).glob("*.ipynb")):
-        source = nbformat.read(REPO / "solutions" / chapter / released.name, as_version=4)
-        if not any(c.metadata.get("nbgrader", {}).get("grade") for c in source.cells):
-            continue  # a narrative page, not an exercise notebook
-        nb = filled_in(nbformat.read(released, as_version=4), source)
+    if kept:
+        names = ", ".join(f"lmrl_utils.{name}" for name in kept)
+        modules = sorted({f"lmrl_utils.{name.rsplit('.', 1)[0]}" for name in kept})
+        keep = _run(f"import {', '.join(modules)}\nfrom lmrl_utils.withheld import keep\nkeep({names})",
+                    REPO, tmp_path)
+        assert keep.returncode == 0, keep.stderr[-3000:]
+    for name in notebooks:
+        source = nbformat.read(REPO / "solutions" / chapter / name, as_version=4)
+        nb = filled_in(nbformat.read(REPO / "chapters" / chapter / name, as_version=4), source)
         first = "import lmrl_utils.withheld\nassert lmrl_utils.withheld.STUDENT_BUILD"
         nb.cells.insert(0, nbformat.v4.new_code_cell(first))  # the kernel runs the student build
         env = {**os.environ, "PYTHONPATH": str(student_build), "LMRL_CACHE": str(tmp_path / "cache"),
@@ -181,8 +204,15 @@ def test_a_completed_student_notebook_runs_on_the_student_build(student_build, t
         printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
         assert printed.count("visible tests passed") == sum(
             1 for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id", "").endswith("_visible")), printed
-        ran += 1
-    assert ran, f"{chapter} has no exercise notebook"
+
+
+def test_every_exercise_notebook_runs_on_the_student_build_or_says_why_not():
+    tested = {(chapter, name) for chapter, names, _ in ON_THE_STUDENT_BUILD for name in names}
+    exercises = {(p.parent.name, p.name) for p in (REPO / "solutions").glob("*/*.ipynb")
+                 if '"grade": true' in p.read_text()}
+    waiting = set(NOT_ON_THE_STUDENT_BUILD_YET)
+    assert tested | waiting == exercises, exercises ^ (tested | waiting)
+    assert not tested & waiting, "a notebook both runs on the student build and waits for it"
 
 
 def test_the_build_installs_as_a_wheel_with_its_snapshots(student_build, tmp_path):

@@ -118,6 +118,23 @@ def _gpt_visible() -> dict:
     return {"state_dict": {k: v.clone() for k, v in reference.state_dict().items()}, "idx": idx, "logits": logits}
 
 
+def _generate_visible() -> dict:
+    """A small GPT's weights (seed 0, embeddings sharpened 5x) and the reference's greedy continuations."""
+    import torch
+
+    from lmrl_utils.lm import decoding as ref
+    from lmrl_utils.lm.gpt import GPT, GPTConfig
+
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=20, block_size=16, d_model=32, n_layers=2, n_heads=4)).eval()
+    with torch.no_grad():  # sharper random logits than the initialization gives, so decoding choices matter
+        model.tok_emb.weight.mul_(5)
+    prompt = torch.tensor([[1, 2, 3], [4, 5, 6]])
+    return {"state_dict": {k: v.clone() for k, v in model.state_dict().items()},
+            "greedy": ref.generate(model, prompt, 5, temperature=0),
+            "long": ref.generate(model, torch.zeros(1, 14, dtype=torch.long), 10, temperature=0)}
+
+
 def _train_visible() -> dict:
     """train_linear_regression's weight and bias after 3 steps of lr 0.1 on y = 2x + 1."""
     import torch
@@ -137,6 +154,7 @@ RECIPES: dict[str, Callable[[], dict]] = {
     "02_tokenization/tokenizer_visible": _tokenizer_visible,
     "02_tokenization/special_stream_visible": _special_stream_visible,
     "02_tokenization/unigram_bpb_visible": _unigram_bpb_visible,
+    "03_lm_training/generate_visible": _generate_visible,
     "03_lm_training/gpt_visible": _gpt_visible,
 }
 
