@@ -38,12 +38,19 @@ NOTE = "Student build: runs your own `{name}` (lmrl_utils.withheld.keep), as the
 LISTS = ("GRADED", "ANSWER_PARTS")  # a reference module's graded items, and the parts of their answers
 
 
+def _assigned(node: ast.stmt) -> str | None:
+    """The name a top-level `NAME = ...` statement assigns (None for any other statement)."""
+    if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+        return node.targets[0].id
+    return None
+
+
 def graded_names(tree: ast.Module) -> tuple[str, ...]:
     """The names a module lists in its top-level `GRADED = (...)` and `ANSWER_PARTS = (...)` (a class the answer
     to a graded item is built from, such as GPT's Block)."""
     names: tuple[str, ...] = ()
     for node in tree.body:
-        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets][0] in LISTS:
+        if _assigned(node) in LISTS:
             names += tuple(ast.literal_eval(node.value))
     return names
 
@@ -93,7 +100,7 @@ def stub_module(source: str, module: str) -> str:
             first = min([node.lineno] + [d.lineno for d in node.decorator_list])
             edits.append((first, node.end_lineno, _stub(node, module)))
             found.add(node.name)
-        elif isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["GRADED"]:
+        elif _assigned(node) == "GRADED":
             end = node.end_lineno
             edits.append((end + 1, end, IMPORTS))
     if set(names) - found:
