@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from lmrl_utils.snapshots.stand_ins import RecordedTokenizer, TinyLM, TinyPolicy  # noqa: F401  # visible tests import them from here
+
 FOLDER = Path(__file__).resolve().parent  # lmrl_utils/snapshots/<assignment>/<grade_id>.pt
 
 TOKENIZER_STRINGS = ["Hello, world!", "The tokenizer's merges don't cross spaces.", "Is 9.9 greater than 9.11?",
@@ -68,28 +70,6 @@ def _unigram_bpb_visible() -> dict:
             "heldout": heldout, "expected": [ref.unigram_bits_per_byte(tok, text[:20_000], h) for h in heldout]}
 
 
-class RecordedTokenizer:
-    """A stand-in for the reference Tokenizer in a visible test: its vocabulary, merges and special tokens, and the
-    reference's ids of the texts the test encodes (with no merges and no special tokens, the ids of any text)."""
-
-    def __init__(self, vocab: dict[int, bytes], merges: list, ids: dict[str, list[int]] | None = None,
-                 special_tokens: list[str] | None = None) -> None:
-        self.vocab, self.merges, self.special_tokens = vocab, merges, list(special_tokens or [])
-        self._ids = ids or {}
-
-    def encode(self, text: str) -> list[int]:
-        """The reference's ids of `text`: byte values when there is nothing to merge, else the recorded ones."""
-        if not self.merges and not self.special_tokens:
-            return list(text.encode("utf-8"))
-        if text not in self._ids:
-            raise KeyError(f"this recorded tokenizer knows the ids of {len(self._ids)} texts only, not {text[:30]!r}")
-        return list(self._ids[text])
-
-    def decode(self, ids: list[int]) -> str:
-        """The text of `ids` (a token may hold part of a UTF-8 character: replaced by U+FFFD)."""
-        return b"".join(self.vocab[i] for i in ids).decode("utf-8", errors="replace")
-
-
 def _mhsa_visible() -> dict:
     """The reference MultiHeadSelfAttention(16, 4)'s weights (seed 0), an input x (2, 5, 16) and its output."""
     import torch
@@ -135,7 +115,42 @@ def _generate_visible() -> dict:
             "long": ref.generate(model, torch.zeros(1, 14, dtype=torch.long), 10, temperature=0)}
 
 
+def _train_step_visible() -> dict:
+    """A TinyLM's weights (seed 0), two batches, and the reference train_step's losses and weights after each
+    step (SGD, lr 0.5; the second step clips the gradient norm to 0.25)."""
+    import torch
+
+    from lmrl_utils.cache import torch_threads
+    from lmrl_utils.lm import gpt as ref
+
+    torch.manual_seed(0)
+    model = TinyLM(ref.GPTConfig(vocab_size=20, block_size=16, d_model=32, n_layers=1, n_heads=1))
+    initial = {k: v.clone() for k, v in model.state_dict().items()}
+    g = torch.Generator().manual_seed(3)
+    batches = [(torch.randint(20, (4, 16), generator=g), torch.randint(20, (4, 16), generator=g)) for _ in range(2)]
+    optimizer, losses, after = torch.optim.SGD(model.parameters(), lr=0.5), [], []
+    with torch_threads(1):  # LayerNorm's backward sums in an order that depends on the number of threads
+        for (x, y), clip in zip(batches, TRAIN_STEP_CLIPS, strict=True):
+            losses.append(ref.train_step(model, optimizer, x, y) if clip is None else
+                          ref.train_step(model, optimizer, x, y, max_grad_norm=clip))
+            after.append({k: v.clone() for k, v in model.state_dict().items()})
+    return {"state_dict": initial, "batches": batches, "losses": losses, "after": after}
+
+
+TRAIN_STEP_CLIPS = (None, 0.25)  # the first step with train_step's default max_grad_norm, the second with 0.25
+TRAIN_CONFIG = {"steps": 40, "batch_size": 8, "max_lr": 1e-2, "min_lr": 1e-3, "warmup_steps": 5}
+
+
 def _train_visible() -> dict:
+    """The reference lr_at's learning rate of each step of the train test's TrainConfig."""
+    from lmrl_utils.lm import gpt as ref
+
+    c = ref.TrainConfig(**TRAIN_CONFIG)
+    return {"config": dict(TRAIN_CONFIG),
+            "lrs": [ref.lr_at(step, c.max_lr, c.min_lr, c.warmup_steps, c.steps) for step in range(c.steps)]}
+
+
+def _warmup_train_visible() -> dict:
     """train_linear_regression's weight and bias after 3 steps of lr 0.1 on y = 2x + 1."""
     import torch
 
@@ -148,7 +163,7 @@ def _train_visible() -> dict:
 
 # "<assignment>/<grade_id of the visible test cell>" -> how the references compute its expected values
 RECIPES: dict[str, Callable[[], dict]] = {
-    "00_getting_started/train_visible": _train_visible,
+    "00_getting_started/train_visible": _warmup_train_visible,
     "01_attention/mhsa_visible": _mhsa_visible,
     "02_tokenization/train_bpe_visible": _train_bpe_visible,
     "02_tokenization/tokenizer_visible": _tokenizer_visible,
@@ -156,6 +171,8 @@ RECIPES: dict[str, Callable[[], dict]] = {
     "02_tokenization/unigram_bpb_visible": _unigram_bpb_visible,
     "03_lm_training/generate_visible": _generate_visible,
     "03_lm_training/gpt_visible": _gpt_visible,
+    "03_lm_training/train_step_visible": _train_step_visible,
+    "03_lm_training/train_visible": _train_visible,
 }
 
 
