@@ -8,15 +8,20 @@ and nobody else's grade moves. Without bubblewrap (Debian: apt-get install bubbl
 from __future__ import annotations
 
 import copy
+import os
 import socket
 import subprocess
+import sys
+import time
 import uuid
+from pathlib import Path
 
 import nbformat
 import pytest
 from course_tools import REPO, filled_in, grade_id, make_course, released_notebooks, scores, source_notebooks, submit
 
-from lmrl_utils.grading.sandbox import sandbox_problem
+from lmrl_utils.grading.batch import summary
+from lmrl_utils.grading.sandbox import cpu_cgroup, remove_cgroup, sandbox_problem
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sandbox"),  # one worker grades the attacks once
               pytest.mark.skipif(sandbox_problem() is not None, reason=f"no sandbox here: {sandbox_problem()}")]
@@ -29,7 +34,7 @@ course = os.path.abspath('../../..')
 targets = [course + '/gradebook.db', course + '/solutions', course + '/source', course + '/submitted',
            course + '/nbgrader_config.py', course + '/../secret.txt', '{repo}/solutions', '{repo}/.git']
 """
-# name -> (a cell added after the setup cell, or edits {grade_id: text put before that solution cell's code})
+# name -> (cells added after the setup cell, or edits {grade_id: text put before that solution cell's code})
 ATTACKS = {
     "reads and writes the grader's data": PROBE + """seen, wrote = [], []
 for path in targets:
@@ -78,6 +83,18 @@ try:
 except OSError as err:
     print('NET CLOSED', err.errno)
 """,
+    "a fork bomb": ["""import os, time
+if os.fork() == 0:
+    while True:  # every process forks for ever, 2, 4, 8, ... processes, retrying every 10 ms once refused
+        try:
+            os.fork()
+        except OSError:
+            time.sleep(0.01)
+time.sleep(3)
+print('BOMB', sum(name.isdigit() for name in os.listdir('/proc')))
+""", """import os
+print('AFTER', sum(name.isdigit() for name in os.listdir('/proc')))
+"""],
     "exits and crashes": {"fit_with_sgd_step": "import os\nos._exit(0)\n",
                           "train_linear_regression": "import ctypes\nctypes.string_at(0)\n"},
     "ignores interrupts and loops": {"train_linear_regression": (
@@ -110,9 +127,9 @@ def grade_attacks(root) -> tuple:
     for student, name in students.items():
         nb = copy.deepcopy(full)
         attack = ATTACKS.get(name)
-        if isinstance(attack, str):
-            code = attack.replace("{repo}", str(REPO)).replace("{port}", str(listener.getsockname()[1]))
-            nb.cells.insert(2, nbformat.v4.new_code_cell(code))
+        for k, code in enumerate([attack] if isinstance(attack, str) else attack if isinstance(attack, list) else []):
+            code = code.replace("{repo}", str(REPO)).replace("{port}", str(listener.getsockname()[1]))
+            nb.cells.insert(2 + k, nbformat.v4.new_code_cell(code))
         for cell in nb.cells if isinstance(attack, dict) else []:
             cell.source = attack.get(grade_id(cell), "") + cell.source
         submit(course, ASSIGNMENT, student, {NB: nb})
@@ -158,6 +175,43 @@ def test_processes_memory_and_network_are_limited(graded):
     assert "LIMITS [8589934592, 1800, 256, 67108864]" in out and "MEMORY REFUSED" in out, out[:500]
     assert "NET CLOSED" in out, out[:500]
     assert result.score == 6, result.per_cell
+
+
+def test_a_fork_bomb_ends_with_its_cell(graded):
+    """The bomb fills the process limit (256 processes and threads), costs no exercise, and its processes are
+    killed when its cell ends: the next cell finds only the kernel (and bubblewrap, the namespace's init)."""
+    course, by_attack = graded
+    student, result = by_attack["a fork bomb"]
+    out = outputs(course, student)
+    assert 150 < int(out.split("BOMB")[1].split()[0]) <= 256, out[:500]
+    assert int(out.split("AFTER")[1].split()[0]) <= 3, out[:500]
+    assert result.score == 6 and result.strays > 150, (result.per_cell, result.strays)
+    assert f"{result.strays:16d}" in summary([result]), "lmrl-grade's summary counts the killed processes"
+    assert not any(Path("/sys/fs/cgroup").glob("*/lmrl-kernel-*")) and not any(
+        Path("/sys/fs/cgroup").glob("lmrl-kernel-*")), "a kernel's control group was left behind"
+
+
+def test_a_cpu_cgroup_caps_what_runs_in_it(tmp_path):
+    """What the sandbox's wrapper puts in a control group of 0.5 CPU uses at most about 0.5 CPU, however many
+    processes spin in it (two here, on a machine with at least two cores)."""
+    group = cpu_cgroup(0.5)
+    if group is None:
+        pytest.skip("this grader cannot make a cpu control group (not root, or no cpu controller)")
+    spin = [sys.executable, "-c", "import os, time\nos.fork()\nend = time.time() + 2\nwhile time.time() < end: pass"]
+    try:
+        start = time.perf_counter()
+        before = os.times()
+        subprocess.run(["sh", "-c", '{ echo $$ > "$0/cgroup.procs"; } 2>/dev/null; exec "$@"', str(group), *spin],
+                       check=True, timeout=30)
+        time.sleep(0.2)  # the forked spinner ends with its parent's deadline
+        after = os.times()
+        used = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    finally:
+        remove_cgroup(group)
+    assert not group.exists()
+    # the forked spinner is not waited for by this process, so measure the parent alone: <= 0.5 CPU when capped
+    # with another spinner beside it, about 1 CPU uncapped
+    assert used / (time.perf_counter() - start) < 0.4, used
 
 
 def test_a_crash_costs_only_what_it_broke(graded):

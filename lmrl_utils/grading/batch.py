@@ -42,7 +42,7 @@ from pathlib import Path
 
 from lmrl_utils.grading.collect import LMS_FILENAME, collect_folders, collect_zip
 from lmrl_utils.grading.sandbox import sandbox_problem
-from lmrl_utils.grading.worker import PRELOAD, autograde, autograde_here
+from lmrl_utils.grading.worker import PRELOAD, autograde, autograde_here, ensure_models
 
 MARKERS = ".lmrl-grade"  # <course>/.lmrl-grade/<assignment>/<student>.json: the hash of what was graded
 
@@ -69,6 +69,12 @@ class Result:
     def crashes(self) -> int:
         """Cells whose kernel died or hung; the rest of their notebook ran again in a fresh kernel (.execute)."""
         return self.log.count("The kernel died or hung in cell")
+
+    @property
+    def strays(self) -> int:
+        """Processes a cell left running, killed when it ended (in the sandbox; .execute)."""
+        return sum(int(line.split("Killed ")[1].split()[0]) for line in self.log.splitlines()
+                   if "processes that cell" in line)
 
     @property
     def tampered(self) -> bool:
@@ -224,9 +230,9 @@ def grade(course: Path, assignment: str, workers: int = 2, force: bool = False, 
 def summary(results: list[Result]) -> str:
     """A table for the instructor: one line per student, then the mean score of each test cell."""
     lines = [f"{'student':28s} {'status':8s} {'score':>11s} {'seconds':>8s} {'cell time-outs':>15s} "
-             f"{'kernel deaths':>14s} tampering"]
+             f"{'kernel deaths':>14s} {'killed processes':>16s} tampering"]
     lines += [f"{r.student:28s} {r.status:8s} {r.score:5g}/{r.max_score:<5g} {r.seconds:8.1f} {r.timeouts:15d} "
-              f"{r.crashes:14d} {'DETECTED' if r.tampered else '-'}" for r in results]
+              f"{r.crashes:14d} {r.strays:16d} {'DETECTED' if r.tampered else '-'}" for r in results]
     cells = sorted({name for r in results for name in r.per_cell})
     if cells:
         lines.append("mean score per test cell:")
@@ -259,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.zip:
         students = collect_zip(args.zip, args.course, args.assignment, args.zip_pattern)
         print(f"collected {len(students)} students from {len(args.zip)} archive(s)", file=sys.stderr)
+    print("checking the cached models the notebooks load (a cold machine trains them once, a few minutes)",
+          file=sys.stderr, flush=True)
+    ensure_models()
     client = None
     if args.dask:
         from distributed import Client, LocalCluster

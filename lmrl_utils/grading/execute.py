@@ -16,6 +16,9 @@ keeps its settings (`c.Execute.timeout`, ...). Three things change, each switcha
    cell's time limit, that cell gets a `KernelDied` error and the notebook runs again in a fresh kernel, skipping
    it, so a crash costs what it broke (that cell, and the tests that need what it would have defined), not the
    whole notebook.
+
+In the sandbox, a process a cell started and left running is killed when that cell ends (a fork bomb, a server,
+a detached process), so it cannot eat the CPU or the process limit the next cells need; the kernel stays.
 """
 
 from __future__ import annotations
@@ -89,7 +92,11 @@ class GradedExecute(Execute):
             cell.outputs = [error_output("KernelDied", self._broken[index])]
             return cell, self.resources
         self._running = index
-        return super().preprocess_cell(cell, resources, index)
+        result = super().preprocess_cell(cell, resources, index)
+        if cell.cell_type == "code" and hasattr(self.km, "end_strays"):  # sandboxed: the cell's processes end
+            if killed := self.km.end_strays():
+                self.log.warning("Killed %d processes that cell %d left running.", killed, index)
+        return result
 
     def _refuse(self, nb: NotebookNode, found: list[str]) -> NotebookNode:
         """Not run: every test cell gets an error naming the findings, so the notebook scores 0."""

@@ -12,7 +12,11 @@ Debian's package `bubblewrap`), as a Jupyter kernel manager nbgrader's Execute u
 - **processes**: its own PID namespace: when the kernel ends or the grader kills it, everything it started dies
   with it (a detached process included). It cannot see or signal anything outside;
 - **limits** (`prlimit`): address space `memory_bytes`, CPU time `cpu_seconds`, `processes` (threads count),
-  files of at most `file_bytes`, no core dumps. Nbgrader's per-cell timeout still applies;
+  files of at most `file_bytes`, no core dumps. Nbgrader's per-cell timeout still applies. Where the grader may
+  make a control group (root, with a cpu controller), the kernel and all it starts share `cpu_cores` CPUs, so a
+  fork bomb cannot starve the kernel grading another student;
+- **strays**: a process a cell started and left running is stopped and killed when the cell ends
+  (`end_strays`, called by lmrl_utils.grading.execute), so the next cells get the CPU and the process limit;
 - **user**: run as root, the grader gives each kernel a uid of its own with no capabilities, so the process
   limit counts that kernel only (a fork bomb stops at `processes`); run as another user, bubblewrap maps the
   kernel to that user in a user namespace (the limits hold; the process count is per user namespace).
@@ -24,17 +28,21 @@ tests/test_grading_sandbox.py grades attacks through the real nbgrader to show e
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
+import signal
 import site
 import subprocess
 import sys
 import tempfile
+import time
+import uuid
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Integer
+from traitlets import Float, Integer
 
 from lmrl_utils.cache import cache_dir
 
@@ -125,6 +133,97 @@ def sandbox_command(cmd: list[str], cwd: str, conn_dir: str, uid: int | None, li
     return args
 
 
+def cpu_cgroup(cores: float) -> Path | None:
+    """A new control group whose processes share at most `cores` CPUs (cgroup v2 `cpu.max`, or v1's CFS quota),
+    so that a student's processes cannot starve the kernel grading another student; None where this grader may
+    not make one (not root, no cpu controller): then only the per-process limits hold."""
+    name = f"lmrl-kernel-{uuid.uuid4().hex[:12]}"
+    period = 100_000  # microseconds
+    for root, files in ((Path("/sys/fs/cgroup"), {"cpu.max": f"{int(cores * period)} {period}"}),
+                        (Path("/sys/fs/cgroup/cpu"), {"cpu.cfs_period_us": str(period),
+                                                      "cpu.cfs_quota_us": str(int(cores * period))})):
+        if not (root / next(iter(files))).exists() and not (root / "cgroup.procs").exists():
+            continue
+        group = root / name
+        try:
+            group.mkdir()
+        except OSError:
+            continue
+        try:
+            for file, value in files.items():
+                (group / file).write_text(value)
+            return group
+        except OSError:
+            remove_cgroup(group)
+    return None
+
+
+def remove_cgroup(group: Path) -> None:
+    """Remove a control group once its processes have ended (they are being killed: wait up to 5 s)."""
+    for _ in range(50):
+        try:
+            group.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
+def _process_table() -> dict[int, tuple[int, int, str]]:
+    """{pid: (parent pid, start time in clock ticks, command name)} of every process, from /proc."""
+    table = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # ended meanwhile
+            continue
+        name, fields = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+        table[int(stat.parent.name)] = (int(fields[1]), int(fields[19]), name)
+    return table
+
+
+def _descendants(root: int, table: dict[int, tuple[int, int, str]]) -> list[int]:
+    """Every process below `root` (not `root` itself), parents before children."""
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    found, todo = [], list(children.get(root, []))
+    while todo:
+        pid = todo.pop(0)
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def end_strays(sandbox_pid: int, rounds: int = 100) -> int:
+    """Stop, then kill, every process in the sandbox started by `sandbox_pid` (bubblewrap) except the kernel, the
+    first process started in it that is not bubblewrap; return how many. Stopped first, so that a fork bomb cannot
+    make new ones while its processes are being killed."""
+    stopped: set[int] = set()
+    for _ in range(rounds):
+        table = _process_table()
+        inside = [pid for pid in _descendants(sandbox_pid, table) if table[pid][2] != "bwrap"]
+        if not inside:
+            return 0
+        kernel = min(inside, key=lambda pid: (table[pid][1], pid))
+        new = [pid for pid in inside if pid != kernel and pid not in stopped]
+        if not new:
+            break
+        for pid in new:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+        stopped |= set(new)
+    for pid in stopped:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    for _ in range(50):  # until the namespace's init has reaped them (they hold the process limit till then)
+        if not stopped & set(_process_table()):
+            break
+        time.sleep(0.02)
+    return len(stopped)
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """jupyter_client's kernel manager, starting the kernel inside the sandbox (module docstring)."""
 
@@ -133,8 +232,11 @@ class SandboxedKernelManager(AsyncKernelManager):
     processes = Integer(256, help="processes and threads of the kernel (RLIMIT_NPROC)").tag(config=True)
     file_bytes = Integer(64 * 2**20, help="largest file the kernel may write (RLIMIT_FSIZE)").tag(config=True)
     scratch_bytes = Integer(256 * 2**20, help="size of the kernel's private /tmp").tag(config=True)
+    cpu_cores = Float(1.0, help="CPUs the kernel and its processes share, where a cgroup can be made (0: no cap)"
+                      ).tag(config=True)
 
     _conn_dir: str | None = None
+    _cgroup: Path | None = None
 
     async def _async_pre_start_kernel(self, **kw):
         self._conn_dir = tempfile.mkdtemp(prefix="lmrl-kernel-")
@@ -152,7 +254,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         env = {k: v for k, v in (kw.get("env") or os.environ).items() if k in KEPT_ENV or k.startswith("LMRL_")}
         env.update(HOME="/tmp", TMPDIR="/tmp", MPLCONFIGDIR="/tmp/matplotlib", LMRL_CACHE=str(cache_dir()))
         kw.update(cwd=cwd, env=env)
-        return sandbox_command(cmd, cwd, self._conn_dir, uid, limits, self.scratch_bytes), kw
+        cmd = sandbox_command(cmd, cwd, self._conn_dir, uid, limits, self.scratch_bytes)
+        self._cgroup = cpu_cgroup(self.cpu_cores) if self.cpu_cores > 0 else None
+        if self._cgroup is not None:  # the wrapper joins the group, then becomes bwrap: all it starts is inside
+            cmd = ["sh", "-c", '{ echo $$ > "$0/cgroup.procs"; } 2>/dev/null; exec "$@"', str(self._cgroup), *cmd]
+        return cmd, kw
 
     async def _async_interrupt_kernel(self) -> None:
         """Interrupt by a message on the control channel: a signal to bwrap would not reach the kernel inside."""
@@ -162,8 +268,18 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     interrupt_kernel = _async_interrupt_kernel  # the async manager's public name is the coroutine
 
+    def end_strays(self) -> int:
+        """Kill what the student's code started and left running (a cell's processes end with the cell)."""
+        process = getattr(self.provisioner, "process", None)
+        return end_strays(process.pid) if process is not None and process.poll() is None else 0
+
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         if self._conn_dir and not restart:
             shutil.rmtree(self._conn_dir, ignore_errors=True)
             self._conn_dir = None
+        if self._cgroup is not None:
+            remove_cgroup(self._cgroup)
+            self._cgroup = None
+
+    cleanup_resources = _async_cleanup_resources  # nbclient calls this name when the kernel died by itself
