@@ -10,6 +10,7 @@ could grade the same work on this machine.
     python bench/grading_speed.py 00_getting_started --copies 4         # ~5 min on 2 quiet cores
     python bench/grading_speed.py 06_policy_gradients --modes 2         # lmrl-grade with 2 workers only
     python bench/grading_speed.py 06_policy_gradients --write           # bench/results/grading_speed.json
+    python bench/grading_speed.py all --copies 2 --write                # every assignment, then their sums
 
 `--repeats N` grades N times per mode and keeps the median (default 1: each mode takes minutes). The JSON rows
 compare each mode with the first of `--modes` (sequential nbgrader by default), timed in the same run.
@@ -32,6 +33,8 @@ from course_tools import filled_in, make_course, released_notebooks, source_note
 from record import add_flags, result, row, write  # noqa: E402
 
 from lmrl_utils.grading.batch import grade, read_scores  # noqa: E402
+from lmrl_utils.grading.worker import ensure_models  # noqa: E402
+from lmrl_utils.release import assignments  # noqa: E402
 
 
 def _watch(stop: threading.Event, peak: list[int], cpu: dict[int, int]) -> None:
@@ -89,33 +92,55 @@ def run(assignment: str, copies: int, mode: str) -> tuple[float, int, float]:
         return seconds, peak[0], cpu
 
 
+def measure(assignment: str, copies: int, modes: list[str], repeats: int) -> dict[str, tuple]:
+    """{mode: (seconds of each repeat, CPU seconds of each repeat, peak MB)} for one assignment, printed as a table."""
+    n, out = 2 * copies, {}
+    print(f"\n{assignment}: {n} submissions")
+    print("| grader | seconds | submissions/min | speed-up | peak MB | CPU s | cores busy |\n" + "|---" * 7 + "|")
+    for mode in modes:
+        runs = [run(assignment, copies, mode) for _ in range(repeats)]
+        out[mode] = ([s for s, _, _ in runs], [c for _, _, c in runs], max(mb for _, mb, _ in runs))
+        seconds, cpu, base = statistics.median(out[mode][0]), statistics.median(out[mode][1]), out[modes[0]][0]
+        print(f"| {NAME(mode)} | {seconds:.0f} | {60 * n / seconds:.1f} | {statistics.median(base) / seconds:.2f}x | "
+              f"{out[mode][2]} | {cpu:.0f} | {cpu / seconds:.2f} |", flush=True)
+    return out
+
+
+def NAME(mode: str) -> str:  # noqa: N802  # a mode's name in the tables and the JSON rows
+    return "nbgrader autograde (sequential)" if mode == "nbgrader" else f"lmrl-grade --workers {mode}"
+
+
+def rows_of(what: str, by_mode: dict[str, tuple], modes: list[str]) -> list[dict]:
+    """The JSON rows of one measurement: seconds and CPU seconds per mode, each against the first mode's."""
+    rows, (base_times, base_cpus, _) = [], by_mode[modes[0]]
+    for mode in modes:
+        times, cpus, _ = by_mode[mode]
+        rows.append(row(f"grading {what}: {NAME(mode)}", "s", times, NAME(modes[0]), base_times))
+        rows.append(row(f"CPU seconds of grading {what}: {NAME(mode)}", "CPU s", cpus, NAME(modes[0]), base_cpus))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("assignment")
+    parser.add_argument("assignments", nargs="+", help="assignment ids, or all")
     parser.add_argument("--copies", type=int, default=4, help="copies of the solution and of the blank notebook")
     parser.add_argument("--modes", default="nbgrader,1,2", help="graders to time: nbgrader and/or worker counts")
     add_flags(parser, repeats=1)
     args = parser.parse_args()
-    n = 2 * args.copies
-    print(f"{args.assignment}: {n} submissions")
-    print("| grader | seconds | submissions/min | speed-up | peak MB | CPU s | cores busy |\n" + "|---" * 7 + "|")
-    base_name, base_times, base_cpus, rows = None, [], [], []
-    for mode in args.modes.split(","):
-        runs = [run(args.assignment, args.copies, mode) for _ in range(args.repeats)]
-        times, cpus = [seconds for seconds, _, _ in runs], [cpu for _, _, cpu in runs]
-        seconds, mb, cpu = statistics.median(times), max(mb for _, mb, _ in runs), statistics.median(cpus)
-        name = "nbgrader autograde (sequential)" if mode == "nbgrader" else f"lmrl-grade --workers {mode}"
-        base_name, base_times = base_name or name, base_times or times  # the first mode is the reference
-        base = statistics.median(base_times)
-        print(f"| {name} | {seconds:.0f} | {60 * n / seconds:.1f} | {base / seconds:.2f}x | {mb} | {cpu:.0f} | "
-              f"{cpu / seconds:.2f} |", flush=True)
-        rows.append(row(f"grading {n} submissions of {args.assignment}: {name}", "s", times, base_name, base_times))
-        base_cpus = base_cpus or cpus
-        rows.append(row(f"CPU seconds of grading {n} submissions of {args.assignment}: {name}", "CPU s", cpus,
-                        base_name, base_cpus))
+    names = assignments() if args.assignments == ["all"] else args.assignments
+    print(f"cached models checked (trained if missing) in {ensure_models():.0f} s")  # as lmrl-grade does first
+    modes, n, rows = args.modes.split(","), 2 * args.copies, []
+    per = {a: measure(a, args.copies, modes, args.repeats) for a in names}
+    for a in names:
+        rows += rows_of(f"{n} submissions of {a}", per[a], modes)
+    if len(names) > 1:  # the whole course: each repeat's times summed over the assignments, last (the headline)
+        total = {m: tuple([sum(x) for x in zip(*(per[a][m][k] for a in names), strict=True)] for k in (0, 1))
+                 + (max(per[a][m][2] for a in names),) for m in modes}
+        print(f"\nevery assignment ({len(names)}): " + ", ".join(
+            f"{NAME(m)} {statistics.median(total[m][0]):.0f} s" for m in modes))
+        rows += rows_of(f"{n} submissions of each of the {len(names)} assignments", total, modes)
     if args.write:
         write(result("grading_speed", rows), args.results)
-
 
 if __name__ == "__main__":
     main()
