@@ -13,8 +13,9 @@ Debian's package `bubblewrap`), as a Jupyter kernel manager nbgrader's Execute u
   with it (a detached process included). It cannot see or signal anything outside;
 - **limits** (`prlimit`): address space `memory_bytes`, CPU time `cpu_seconds`, `processes` (threads count),
   files of at most `file_bytes`, no core dumps. Nbgrader's per-cell timeout still applies. Where the grader may
-  make a control group (root, with a cpu controller), the kernel and all it starts share `cpu_cores` CPUs, so a
-  fork bomb cannot starve the kernel grading another student;
+  make a control group (root, with a cpu controller), the kernel and all it starts are one group, which the
+  scheduler weighs like one process, so a fork bomb cannot starve the kernel grading another student
+  (`cpu_cores` > 0 also caps the group);
 - **strays**: a process a cell started and left running is stopped and killed when the cell ends
   (`end_strays`, called by lmrl_utils.grading.execute), so the next cells get the CPU and the process limit;
 - **user**: run as root, the grader gives each kernel a uid of its own with no capabilities, so the process
@@ -133,29 +134,43 @@ def sandbox_command(cmd: list[str], cwd: str, conn_dir: str, uid: int | None, li
     return args
 
 
-def cpu_cgroup(cores: float) -> Path | None:
-    """A new control group whose processes share at most `cores` CPUs (cgroup v2 `cpu.max`, or v1's CFS quota),
-    so that a student's processes cannot starve the kernel grading another student; None where this grader may
-    not make one (not root, no cpu controller): then only the per-process limits hold."""
+def cpu_cgroup(cores: float = 0.0) -> Path | None:
+    """A new cpu control group: the scheduler shares the CPU fairly between groups, not processes, so a student
+    who starts hundreds of processes gets no more than the kernel grading another student. `cores` > 0 also caps
+    the group at that many CPUs (cgroup v2 `cpu.max`, or v1's CFS quota). None where this grader may not make one
+    (not root, no cpu controller): then only the per-process limits hold."""
     name = f"lmrl-kernel-{uuid.uuid4().hex[:12]}"
     period = 100_000  # microseconds
-    for root, files in ((Path("/sys/fs/cgroup"), {"cpu.max": f"{int(cores * period)} {period}"}),
-                        (Path("/sys/fs/cgroup/cpu"), {"cpu.cfs_period_us": str(period),
-                                                      "cpu.cfs_quota_us": str(int(cores * period))})):
-        if not (root / next(iter(files))).exists() and not (root / "cgroup.procs").exists():
+    quota = int(cores * period)
+    for root, weight, cap in ((Path("/sys/fs/cgroup"), "cpu.weight", {"cpu.max": f"{quota} {period}"}),
+                              (Path("/sys/fs/cgroup/cpu"), "cpu.shares",
+                               {"cpu.cfs_period_us": str(period), "cpu.cfs_quota_us": str(quota)})):
+        if not (root / "cgroup.procs").exists():
             continue
+        _sweep(root)
         group = root / name
         try:
             group.mkdir()
         except OSError:
             continue
         try:
-            for file, value in files.items():
+            if not (group / weight).exists():  # v2 without the cpu controller enabled for its children
+                raise OSError("no cpu controller")
+            for file, value in cap.items() if cores > 0 else ():
                 (group / file).write_text(value)
             return group
         except OSError:
             remove_cgroup(group)
     return None
+
+
+def _sweep(root: Path, age: float = 3600.0) -> None:
+    """Remove the empty groups of kernels that ended over `age` seconds ago without their manager's cleanup (a
+    kernel that never answered its first request): the kernel cannot remove them, and rmdir spares non-empty ones."""
+    for group in root.glob("lmrl-kernel-*"):
+        with contextlib.suppress(OSError):
+            if time.time() - group.stat().st_mtime > age and not (group / "cgroup.procs").read_text().strip():
+                group.rmdir()
 
 
 def remove_cgroup(group: Path) -> None:
@@ -232,8 +247,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     processes = Integer(256, help="processes and threads of the kernel (RLIMIT_NPROC)").tag(config=True)
     file_bytes = Integer(64 * 2**20, help="largest file the kernel may write (RLIMIT_FSIZE)").tag(config=True)
     scratch_bytes = Integer(256 * 2**20, help="size of the kernel's private /tmp").tag(config=True)
-    cpu_cores = Float(1.0, help="CPUs the kernel and its processes share, where a cgroup can be made (0: no cap)"
-                      ).tag(config=True)
+    cpu_cores = Float(0.0, help="CPUs the kernel and its processes may use at most, where a cgroup can be made "
+                      "(0: no cap, but they still share the CPU as one group)").tag(config=True)
 
     _conn_dir: str | None = None
     _cgroup: Path | None = None
@@ -255,7 +270,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         env.update(HOME="/tmp", TMPDIR="/tmp", MPLCONFIGDIR="/tmp/matplotlib", LMRL_CACHE=str(cache_dir()))
         kw.update(cwd=cwd, env=env)
         cmd = sandbox_command(cmd, cwd, self._conn_dir, uid, limits, self.scratch_bytes)
-        self._cgroup = cpu_cgroup(self.cpu_cores) if self.cpu_cores > 0 else None
+        self._cgroup = cpu_cgroup(self.cpu_cores)
         if self._cgroup is not None:  # the wrapper joins the group, then becomes bwrap: all it starts is inside
             cmd = ["sh", "-c", '{ echo $$ > "$0/cgroup.procs"; } 2>/dev/null; exec "$@"', str(self._cgroup), *cmd]
         return cmd, kw
