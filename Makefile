@@ -74,7 +74,7 @@ bench-all: bench
 	$(PYTHON) bench/bpe_speed.py --sizes 500 1000 --naive-max 1000 --repeats 3 --write
 	$(PYTHON) bench/nanogpt_baseline.py --seconds 60 --repeats 3 --write
 	$(PYTHON) bench/reinforce_cartpole.py --seeds 5 --write
-	$(PYTHON) bench/grading_speed.py 06_policy_gradients --copies 4 --write
+	$(PYTHON) bench/grading_speed.py all --copies 2 --write
 
 clean:
 	rm -rf _build release submitted autograded feedback gradebook.db

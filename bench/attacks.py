@@ -45,10 +45,12 @@ def main() -> None:
         print("\n| attack (run in the sandbox, scan off) | score | what it saw or did, and what the grader reported |"
               "\n|---|---|---|")
         for attack, (student, result) in by_attack.items():
-            starts = ("SEEN", "WROTE", "FORKS", "LIMITS", "MEMORY", "NET", "the kernel", "this cell")
+            starts = ("SEEN", "WROTE", "FORKS", "LIMITS", "MEMORY", "NET", "BOMB", "AFTER", "the kernel", "this cell")
             seen = [line for line in outputs(course, student).splitlines() if line.startswith(starts)]
             if attack == "a process that outlives the kernel":
                 seen.append("still running after grading" if alive(TAG) else "not running after grading")
+            if result.strays:
+                seen.append(f"lmrl-grade killed {result.strays} processes that cells left running")
             cells = ", ".join(f"{k} {v:g}" for k, v in result.per_cell.items() if v == 0) or "every test passed"
             print(f"| {attack or 'none (the solution alone)'} | {result.score:g}/{result.max_score:g} | "
                   f"{'; '.join(dict.fromkeys(seen)) or 'graded normally'} ({cells}) |")

@@ -20,6 +20,7 @@ import nbformat
 import pytest
 from course_tools import REPO, filled_in, grade_id, make_course, released_notebooks, scores, source_notebooks, submit
 
+from lmrl_utils.cache import cache_dir
 from lmrl_utils.grading.batch import summary
 from lmrl_utils.grading.sandbox import cpu_cgroup, remove_cgroup, sandbox_problem
 
@@ -94,6 +95,10 @@ time.sleep(3)
 print('BOMB', sum(name.isdigit() for name in os.listdir('/proc')))
 """, """import os
 print('AFTER', sum(name.isdigit() for name in os.listdir('/proc')))
+"""],
+    "(not an attack) builds a cache file the grader has not made": [f"""
+from lmrl_utils.cache import cache_dir, load_or_build
+print('BUILT', load_or_build(cache_dir() / 'lmrl-test-{TAG}.pt', lambda: {{'x': 1}}))
 """],
     "exits and crashes": {"fit_with_sgd_step": "import os\nos._exit(0)\n",
                           "train_linear_regression": "import ctypes\nctypes.string_at(0)\n"},
@@ -241,6 +246,18 @@ def test_a_cpu_cgroup_caps_what_runs_in_it(tmp_path):
     assert not group.exists()
     # the parent alone is measured: <= 0.25 CPU when capped with another spinner beside it, about 1 uncapped
     assert used < 0.4, used
+
+
+def test_a_cache_file_built_in_the_sandbox_costs_nothing(graded):
+    """The model cache is read-only in the sandbox, so what a cell builds is kept in memory only, silently: a
+    warning would go to stderr, which nbgrader counts as a failed test (Chapter 7's solution lost a point so)."""
+    course, by_attack = graded
+    student, result = by_attack["(not an attack) builds a cache file the grader has not made"]
+    graded_nb = nbformat.read(course / "autograded" / student / ASSIGNMENT / NB, as_version=4)
+    (cell,) = [c for c in graded_nb.cells if "BUILT" in c.source]
+    assert [o.get("name") for o in cell.outputs] == ["stdout"], cell.outputs
+    assert "BUILT {'x': 1}" in cell.outputs[0]["text"] and result.score == 6
+    assert not (cache_dir() / f"lmrl-test-{TAG}.pt").exists(), "the kernel wrote into the model cache"
 
 
 def test_a_crash_costs_only_what_it_broke(graded):
