@@ -212,12 +212,12 @@ def _descendants(root: int, table: dict[int, tuple[int, int, str, str]]) -> list
 
 def end_strays(sandbox_pid: int, rounds: int = 100) -> int:
     """Stop, then kill, every process in the sandbox started by `sandbox_pid` (bubblewrap) except the kernel, the
-    first process started in it that is not bubblewrap; return how many. Stopped first, so that a fork bomb cannot
+    first process started below the namespace's init; return how many. Stopped first, so that a fork bomb cannot
     make new ones while its processes are being killed."""
     stopped: set[int] = set()
     for _ in range(rounds):
         table = _process_table()
-        inside = [pid for pid in _descendants(sandbox_pid, table) if table[pid][2] != "bwrap"]
+        inside = [pid for pid in _descendants(sandbox_pid, table) if table[pid][0] != sandbox_pid]  # not the init
         if not inside:
             return 0
         kernel = min(inside, key=lambda pid: (table[pid][1], pid))
