@@ -22,7 +22,7 @@ from course_tools import REPO, filled_in, grade_id, make_course, released_notebo
 
 from lmrl_utils.cache import cache_dir
 from lmrl_utils.grading.batch import summary
-from lmrl_utils.grading.sandbox import cpu_cgroup, remove_cgroup, sandbox_problem
+from lmrl_utils.grading.sandbox import JOIN_GROUP, cpu_cgroup, remove_cgroup, sandbox_problem
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sandbox"),  # one worker grades the attacks once
               pytest.mark.skipif(sandbox_problem() is not None, reason=f"no sandbox here: {sandbox_problem()}")]
@@ -201,7 +201,7 @@ SPIN = "import os, time\nfor _ in range({forks}):\n    os.fork()\nend = time.tim
 
 def _in_group(group, forks: int) -> subprocess.Popen:
     """A Python process that joins `group` the way the sandbox's wrapper does, then spins 2 s as 2**forks."""
-    return subprocess.Popen(["sh", "-c", '{ echo $$ > "$0/cgroup.procs"; } 2>/dev/null; exec "$@"', str(group),
+    return subprocess.Popen([*JOIN_GROUP, str(group),
                              sys.executable, "-c", SPIN.format(forks=forks)])
 
 

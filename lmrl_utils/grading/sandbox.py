@@ -52,6 +52,7 @@ KEPT_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONHASHSEED", "OMP_N
             "OPENBLAS_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "MPLBACKEND", "JPY_SESSION_NAME")
 NAMESPACES = ("--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try")
 SYSTEM_DIRS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt")
+JOIN_GROUP = ["sh", "-c", '{ echo $$ > "$0/cgroup.procs"; } 2>/dev/null; exec "$@"']  # + group, command: joins, execs
 FIRST_UID = 200_000  # kernels run as uid FIRST_UID + the grading process's pid: one uid per concurrent kernel
 
 
@@ -271,9 +272,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw.update(cwd=cwd, env=env)
         cmd = sandbox_command(cmd, cwd, self._conn_dir, uid, limits, self.scratch_bytes)
         self._cgroup = cpu_cgroup(self.cpu_cores)
-        if self._cgroup is not None:  # the wrapper joins the group, then becomes bwrap: all it starts is inside
-            cmd = ["sh", "-c", '{ echo $$ > "$0/cgroup.procs"; } 2>/dev/null; exec "$@"', str(self._cgroup), *cmd]
-        return cmd, kw
+        return (cmd if self._cgroup is None else [*JOIN_GROUP, str(self._cgroup), *cmd]), kw
 
     async def _async_interrupt_kernel(self) -> None:
         """Interrupt by a message on the control channel: a signal to bwrap would not reach the kernel inside."""
