@@ -16,8 +16,9 @@ Debian's package `bubblewrap`), as a Jupyter kernel manager nbgrader's Execute u
   make a control group (root, with a cpu controller), the kernel and all it starts are one group, which the
   scheduler weighs like one process, so a fork bomb cannot starve the kernel grading another student
   (`cpu_cores` > 0 also caps the group);
-- **strays**: a process a cell started and left running is stopped and killed when the cell ends
-  (`end_strays`, called by lmrl_utils.grading.execute), so the next cells get the CPU and the process limit;
+- **strays**: a process a cell started and left running is killed when the cell ends
+  (lmrl_utils.grading.strays, called by lmrl_utils.grading.execute), so the next cells get the CPU and the
+  process limit;
 - **user**: run as root, the grader gives each kernel a uid of its own with no capabilities, so the process
   limit counts that kernel only (a fork bomb stops at `processes`); run as another user, bubblewrap maps the
   kernel to that user in a user namespace (the limits hold; the process count is per user namespace).
@@ -33,7 +34,6 @@ import contextlib
 import functools
 import os
 import shutil
-import signal
 import site
 import subprocess
 import sys
@@ -46,6 +46,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Float, Integer
 
 from lmrl_utils.cache import cache_dir
+from lmrl_utils.grading.strays import end_strays
 
 # Environment variables the kernel keeps; everything else (tokens, database URLs, the grader's paths) is dropped.
 KEPT_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONHASHSEED", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
@@ -183,60 +184,6 @@ def remove_cgroup(group: Path) -> None:
             return
         except OSError:
             time.sleep(0.1)
-
-
-def _process_table() -> dict[int, tuple[int, int, str, str]]:
-    """{pid: (parent pid, start time in clock ticks, command name, state: Z for a zombie)} of every process."""
-    table = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:  # ended meanwhile
-            continue
-        name, fields = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
-        table[int(stat.parent.name)] = (int(fields[1]), int(fields[19]), name, fields[0])
-    return table
-
-
-def _descendants(root: int, table: dict[int, tuple[int, int, str, str]]) -> list[int]:
-    """Every process below `root` (not `root` itself), parents before children."""
-    children: dict[int, list[int]] = {}
-    for pid, (ppid, *_) in table.items():
-        children.setdefault(ppid, []).append(pid)
-    found, todo = [], list(children.get(root, []))
-    while todo:
-        pid = todo.pop(0)
-        found.append(pid)
-        todo += children.get(pid, [])
-    return found
-
-
-def end_strays(sandbox_pid: int, rounds: int = 100) -> int:
-    """Stop, then kill, every process in the sandbox started by `sandbox_pid` (bubblewrap) except the kernel, the
-    first process started below the namespace's init; return how many. Stopped first, so that a fork bomb cannot
-    make new ones while its processes are being killed."""
-    stopped: set[int] = set()
-    for _ in range(rounds):
-        table = _process_table()
-        inside = [pid for pid in _descendants(sandbox_pid, table) if table[pid][0] != sandbox_pid]  # not the init
-        if not inside:
-            return 0
-        kernel = min(inside, key=lambda pid: (table[pid][1], pid))
-        new = [pid for pid in inside if pid != kernel and pid not in stopped and table[pid][3] != "Z"]
-        if not new:
-            break
-        for pid in new:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGSTOP)
-        stopped |= set(new)
-    for pid in stopped:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    for _ in range(50):  # until they are gone or zombies (the namespace's init reaps orphans; the kernel its own)
-        if not stopped & {pid for pid, row in _process_table().items() if row[3] != "Z"}:
-            break
-        time.sleep(0.02)
-    return len(stopped)
 
 
 class SandboxedKernelManager(AsyncKernelManager):
