@@ -37,6 +37,7 @@ WHOLE_COURSE = {"test_book.py", "test_book_browser.py", "test_lab_browser.py"}
 # that started late (seconds measured on 2 busy cores; unknown items keep their order after these).
 LONGEST_FIRST = ["test_round_trip[03_lm_training]", "test_correct_answers_pass_on_other_seeds[06_policy_gradients]",
                  "test_round_trip[06_policy_gradients]", "test_round_trip[07_rlhf]",
+                 "test_a_completed_student_notebook_runs_on_the_student_build[07_rlhf/rlhf.ipynb]",
                  "test_a_postgresql_gradebook_graded_by_a_dask_cluster", "test_round_trip[04_mdp]",
                  "test_round_trip[05_imitation]", "test_an_lms_export_is_collected_by_nbgrader_and_graded",
                  "test_correct_answers_pass_on_other_seeds[07_rlhf]", "test_round_trip[02_tokenization]",
