@@ -7,6 +7,7 @@ and nobody else's grade moves. Without bubblewrap (Debian: apt-get install bubbl
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import socket
@@ -213,12 +214,12 @@ def in_kernel_groups(course: Path) -> list[int]:
     """Processes in the sandbox's cpu control groups that run in `course` (other tests grade at the same time)."""
     groups = [*Path("/sys/fs/cgroup").glob("lmrl-kernel-*"), *Path("/sys/fs/cgroup").glob("*/lmrl-kernel-*")]
     found = []
-    for pid in (int(pid) for group in groups for pid in (group / "cgroup.procs").read_text().split()):
-        try:
-            if Path(os.readlink(f"/proc/{pid}/cwd")).is_relative_to(course.resolve()):
-                found.append(pid)
-        except OSError:  # ended meanwhile
-            pass
+    for group in groups:
+        with contextlib.suppress(OSError):  # removed meanwhile, with its kernel
+            for pid in (group / "cgroup.procs").read_text().split():
+                with contextlib.suppress(OSError):  # ended meanwhile
+                    if Path(os.readlink(f"/proc/{pid}/cwd")).is_relative_to(course.resolve()):
+                        found.append(int(pid))
     return found
 
 
