@@ -40,6 +40,10 @@ def test_bad_submissions_are_reported_and_scored(tmp_path):
     submit(course, ASSIGNMENT, "loops", {NB: _with_cell(full, "softmax", lambda s: "while True:\n    pass\n" + s)})
     # an exception in a solution cell costs that exercise only
     submit(course, ASSIGNMENT, "raises", {NB: _with_cell(full, "causal_mask", lambda s: "1 / 0\n" + s)})
+    # so do sys.exit()'s SystemExit (IPython makes it an error of the cell; the kernel lives on) and a failed import
+    submit(course, ASSIGNMENT, "exits", {NB: _with_cell(full, "causal_mask", lambda s: "raise SystemExit(1)\n" + s)})
+    submit(course, ASSIGNMENT, "imports-nothing",
+           {NB: _with_cell(full, "causal_mask", lambda s: "import lmrl_no_such_module\n" + s)})
     # test cells edited to `pass` on a blank notebook: nbgrader restores them from the gradebook, so still 0
     edited = copy.deepcopy(released)
     for cell in edited.cells:
@@ -85,6 +89,8 @@ def test_bad_submissions_are_reported_and_scored(tmp_path):
     score, _, cells = scores(course, ASSIGNMENT, "raises")
     assert cells["causal_mask_visible"] == 0 and cells["causal_mask_hidden"] == 0, cells
     assert 0 < score < max_score
+    for student in ("exits", "imports-nothing"):
+        assert scores(course, ASSIGNMENT, student) == (score, max_score, cells), f"{student}: the same cost as an error"
 
     assert scores(course, ASSIGNMENT, "edits-tests")[0] == 0, "edited test cells must be restored"
 

@@ -183,15 +183,23 @@ ON_THE_STUDENT_BUILD = [
     ("04_mdp", ["mdp.ipynb"], []),
     ("05_imitation", ["imitation.ipynb"], []),
     ("06_policy_gradients", ["policy_gradients.ipynb"], []),
-    # RLHF on the model the student's own BPE, attention and GPT trained (pretrained("english"), about 2 min here)
-    ("07_rlhf", ["rlhf.ipynb"], [f"{module}.{name}" for module, name in _graded_before("rlhf")]),
+    # RLHF on the model the student's own BPE, attention and GPT trained: pretrained("english") trains on a cold
+    # cache, 140 s of one core, which would take the suite past its 25 minutes: run with LMRL_SLOW_TESTS=1
+    pytest.param("07_rlhf", ["rlhf.ipynb"], [f"{module}.{name}" for module, name in _graded_before("rlhf")],
+                 marks=pytest.mark.skipif(not os.environ.get("LMRL_SLOW_TESTS"),
+                                          reason="trains a model for 2-3 min: run with LMRL_SLOW_TESTS=1")),
 ]
 # Exercise notebooks not run on the student build yet, and why.
 NOT_ON_THE_STUDENT_BUILD_YET: dict[tuple[str, str], str] = {}
 
 
+def _entries() -> list[tuple]:
+    """ON_THE_STUDENT_BUILD's (chapter, notebooks, kept), a pytest.param's values included."""
+    return [getattr(entry, "values", entry) for entry in ON_THE_STUDENT_BUILD]
+
+
 @pytest.mark.parametrize(("chapter", "notebooks", "kept"), ON_THE_STUDENT_BUILD,
-                         ids=[f"{chapter}/{names[0]}" for chapter, names, _ in ON_THE_STUDENT_BUILD])
+                         ids=[f"{chapter}/{names[0]}" for chapter, names, _ in _entries()])
 def test_a_completed_student_notebook_runs_on_the_student_build(student_build, tmp_path, chapter, notebooks, kept):
     """The released notebook, filled in with the solutions, runs top to bottom (visible tests included) on the
     student build: its visible tests read snapshots, not references, and the library runs the kept code."""
@@ -220,7 +228,7 @@ def test_a_completed_student_notebook_runs_on_the_student_build(student_build, t
 
 
 def test_every_exercise_notebook_runs_on_the_student_build_or_says_why_not():
-    tested = {(chapter, name) for chapter, names, _ in ON_THE_STUDENT_BUILD for name in names}
+    tested = {(chapter, name) for chapter, names, _ in _entries() for name in names}
     exercises = {(p.parent.name, p.name) for p in (REPO / "solutions").glob("*/*.ipynb")
                  if '"grade": true' in p.read_text()}
     waiting = set(NOT_ON_THE_STUDENT_BUILD_YET)
